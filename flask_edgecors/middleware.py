@@ -1,0 +1,465 @@
+"""CORS at the edge of any WSGI application.
+
+When to use it
+    In front of an API gateway or a legacy WSGI app, so that CORS is answered once, in one
+    place: preflights are answered here without calling the app, and every response of a
+    resource under a policy gets exactly the CORS headers the policy allows, whatever the app
+    (or a downstream service) set itself.
+
+What is at stake
+    A wrong answer either breaks the browser app ("works in Postman, fails in the browser") or
+    lets another site read a user's data.  The rules are the Fetch standard's; see DESIGN §3–§9.
+
+Example::
+
+    from flask_edgecors import CORSMiddleware, CORSPolicy
+
+    api = CORSPolicy(allow_origins=["https://app.example.com"],
+                     allow_headers=["Authorization", "Content-Type"], max_age=600)
+    app = CORSMiddleware(legacy_app, routes={"/api": api, "/api/internal": None})
+
+Environ keys added: ``edgecors.owner`` (the middleware answering for this request; an inner
+CORS layer seeing it steps aside instead of doubling headers).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import replace as _replace
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .decision import Decision, Kind, Reason
+from .errors import ConfigurationError, EdgeCORSWarning, Problems
+from .headers import ACRH_ENVIRON, ACRM_ENVIRON, ACRPN_ENVIRON, merge_vary, strip_cors_headers
+from .origins import escape_for_log
+from .policy import PREFLIGHT_VARY, CompiledPolicy, CORSPolicy
+from .routing import RouteTable
+
+if TYPE_CHECKING:
+    from _typeshed import OptExcInfo
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["CORSMiddleware", "Resolver"]
+
+logger = logging.getLogger("flask_edgecors")
+
+Header = tuple[str, str]
+#: A resolver maps a request to the compiled policy that applies (``None``: no CORS here).
+Resolver = Callable[["WSGIEnvironment"], "CompiledPolicy | None"]
+
+OWNER_KEY = "edgecors.owner"
+_MAX_CONFLICT_PATHS = 1024
+_UPSTREAM_MODES = ("replace", "defer")
+_MODES = ("enforce", "report")
+_PLAIN = ("Content-Type", "text/plain; charset=utf-8")
+_ERROR_BODY = b"Internal Server Error"
+
+
+class _Plan:
+    """How to find the policy of a request.  Immutable, swapped whole on reload."""
+
+    __slots__ = ("resolver", "routes", "single")
+
+    def __init__(
+        self,
+        single: CompiledPolicy | None,
+        routes: RouteTable | None,
+        resolver: Resolver | None,
+    ) -> None:
+        self.single = single
+        self.routes = routes
+        self.resolver = resolver
+
+    def find(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
+        if self.single is not None:
+            return self.single
+        if self.routes is not None:
+            return self.routes.lookup(environ.get("PATH_INFO", ""))
+        if self.resolver is not None:
+            return self.resolver(environ)
+        return None
+
+    @property
+    def policies(self) -> list[tuple[str, CORSPolicy | None]]:
+        """``(where, policy)`` pairs: ``("*", p)`` for a single policy, else route prefixes."""
+        if self.single is not None:
+            return [("*", self.single.policy)]
+        if self.routes is not None:
+            return list(self.routes.prefixes)
+        return []
+
+
+def _build_plan(
+    policy: CORSPolicy | None,
+    routes: Mapping[str, CORSPolicy | None] | None,
+    resolver: Resolver | None,
+    options: dict[str, Any],
+) -> _Plan:
+    problems = Problems()
+    given = [
+        name
+        for name, value in (("policy", policy), ("routes", routes), ("resolver", resolver))
+        if value is not None
+    ]
+    if options and given:
+        problems.add(
+            "EC026", "policy", policy if policy is not None else given[0],
+            f"{', '.join(given)} and policy keywords {sorted(options)} were both given",
+            "pass either a CORSPolicy (or routes=...) or the policy keywords, not both",
+        )
+    elif len(given) > 1:
+        problems.add(
+            "EC026", "policy", given, "give exactly one of policy, routes= and resolver=",
+            "use routes={'/': policy, ...} to combine several policies",
+        )
+    elif not given and not options:
+        problems.add(
+            "EC030", "policy", None, "the middleware needs a policy",
+            "pass CORSPolicy(...), routes={...} or keywords such as allow_origins=[...]",
+        )
+    if policy is not None and not isinstance(policy, CORSPolicy):
+        problems.add(
+            "EC020", "policy", policy, f"expected a CORSPolicy, got {type(policy).__name__}",
+            "wrap the options: CORSPolicy(allow_origins=[...])",
+        )
+    if resolver is not None and not callable(resolver):
+        problems.add(
+            "EC020", "resolver", resolver, "a resolver is a callable environ -> CompiledPolicy",
+            "pass a function",
+        )
+    table = RouteTable(routes, problems) if routes is not None else None
+    problems.raise_if_any()
+    if options:
+        policy = CORSPolicy(**options)
+    return _Plan(policy.compiled if policy is not None else None, table, resolver)
+
+
+class CORSMiddleware:
+    """WSGI middleware answering CORS for ``app``.
+
+    ``CORSMiddleware(app, policy)``, ``CORSMiddleware(app, allow_origins=[...], ...)`` (the
+    keywords of :class:`CORSPolicy`), ``CORSMiddleware(app, routes={"/api": policy})`` or
+    ``CORSMiddleware(app, resolver=callable)``.  Options:
+
+    ``upstream``
+        ``"replace"`` (default): wherever a policy applies, CORS headers the app set are removed
+        and the policy's answer is the only one (logged once per path as configuration drift).
+        ``"defer"``: when the app set ``Access-Control-Allow-Origin`` itself, its CORS headers
+        are kept and the policy adds none (``Vary`` is still merged).
+    ``propagate_exceptions``
+        ``False`` (default): an exception the app raises before the response starts is logged
+        and answered with a plain 500 carrying the CORS headers, so the browser app can read the
+        status.  ``True``: re-raise it (for servers or test clients that handle it).
+    ``mode``
+        ``"enforce"`` (default) or ``"report"``: report mode changes no response (preflights
+        reach the app) but evaluates every request and reports, per decision, whether the
+        upstream's own CORS headers agree with the policy.
+    ``debug``
+        A refused preflight says why, in its body and an ``EdgeCORS-Debug`` header.  Not for
+        production: it tells a caller which part of the policy it missed.
+    ``on_decision``
+        A callable receiving every :class:`~flask_edgecors.decision.Decision` (for metrics).
+    """
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        policy: CORSPolicy | None = None,
+        /,
+        *,
+        routes: Mapping[str, CORSPolicy | None] | None = None,
+        resolver: Resolver | None = None,
+        upstream: str = "replace",
+        propagate_exceptions: bool = False,
+        mode: str = "enforce",
+        debug: bool = False,
+        on_decision: Callable[[Decision], object] | None = None,
+        **policy_options: Any,
+    ) -> None:
+        problems = Problems()
+        if upstream not in _UPSTREAM_MODES:
+            problems.add(
+                "EC027", "upstream", upstream, "upstream is 'replace' or 'defer'",
+                "use 'replace' unless a service must keep its own CORS headers",
+            )
+        if mode not in _MODES:
+            problems.add(
+                "EC027", "mode", mode, "mode is 'enforce' or 'report'",
+                "use 'report' to observe before enforcing",
+            )
+        for option, value in (("propagate_exceptions", propagate_exceptions), ("debug", debug)):
+            if not isinstance(value, bool):
+                problems.add(
+                    "EC020", option, value, "expected True or False", f"write {option}=False"
+                )
+        if on_decision is not None and not callable(on_decision):
+            problems.add(
+                "EC020", "on_decision", on_decision, "expected a callable taking a Decision",
+                "pass a function or None",
+            )
+        if not callable(app):
+            problems.add(
+                "EC020", "app", app, "the wrapped application is not callable",
+                "pass a WSGI application",
+            )
+        try:
+            plan = _build_plan(policy, routes, resolver, policy_options)
+        except ConfigurationError as exc:
+            problems.extend(list(exc.problems))
+            raise ConfigurationError(problems.items) from None
+        problems.raise_if_any()
+        if isinstance(app, CORSMiddleware):
+            warnings.warn(
+                "CORSMiddleware wraps another CORSMiddleware: two CORS layers. The outer one "
+                "answers for every path it has a policy for and the inner one steps aside there; "
+                "keep a single CORS layer at the edge.",
+                EdgeCORSWarning,
+                stacklevel=2,
+            )
+        self.app = app
+        self._plan = plan
+        self.upstream = upstream
+        self.propagate_exceptions = propagate_exceptions
+        self.mode = mode
+        self.debug = debug
+        self.on_decision = on_decision
+        self._replace = upstream == "replace"
+        self._report = mode == "report"
+        self._conflicts: set[str] = set()
+        self._stacked_logged = False
+
+    # -- introspection ----------------------------------------------------------------------
+
+    @property
+    def policies(self) -> list[tuple[str, CORSPolicy | None]]:
+        """The configured policies as ``(where, policy)`` pairs, longest route prefix first."""
+        return self._plan.policies
+
+    def policy_for(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
+        """The compiled policy that applies to a request (``None``: CORS is off there)."""
+        return self._plan.find(environ)
+
+    # -- the WSGI call ----------------------------------------------------------------------
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        plan = self._plan
+        policy = plan.single
+        if policy is None:
+            policy = plan.find(environ)
+            if policy is None:
+                return self.app(environ, start_response)
+        if OWNER_KEY in environ:
+            return self._step_aside(environ, start_response)
+        environ[OWNER_KEY] = self
+        origin: str | None = environ.get("HTTP_ORIGIN")
+        observe = (
+            self.on_decision is not None or self._report or logger.isEnabledFor(logging.DEBUG)
+        )
+        if origin is None:
+            if observe:
+                self._emit(self._decision(environ, policy, Kind.NONE, True, Reason.NO_ORIGIN))
+            return self._run(environ, start_response, (), policy.vary_actual, None)
+        if environ.get("REQUEST_METHOD") == "OPTIONS" and ACRM_ENVIRON in environ:
+            return self._preflight(environ, start_response, policy, origin, observe)
+        extra = policy.actual_headers(origin)
+        if self._report:
+            decision = self._decision(
+                environ, policy, Kind.ACTUAL, extra is not None,
+                Reason.ALLOWED if extra is not None else Reason.ORIGIN_NOT_ALLOWED,
+            )
+            return self.app(environ, self._reporting(start_response, decision, origin))
+        if observe:
+            self._emit(
+                self._decision(
+                    environ, policy, Kind.ACTUAL, extra is not None,
+                    Reason.ALLOWED if extra is not None else Reason.ORIGIN_NOT_ALLOWED,
+                )
+            )
+        return self._run(environ, start_response, extra or (), policy.vary_actual, origin)
+
+    def _preflight(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        policy: CompiledPolicy,
+        origin: str,
+        observe: bool,
+    ) -> Iterable[bytes]:
+        result = policy.preflight(
+            origin,
+            environ[ACRM_ENVIRON],
+            environ.get(ACRH_ENVIRON),
+            environ.get(ACRPN_ENVIRON),
+        )
+        if self._report or observe:
+            decision = self._decision(
+                environ, policy, Kind.PREFLIGHT, result.allowed, result.reason, result.detail
+            )
+            if self._report:
+                return self.app(environ, self._reporting(start_response, decision, origin))
+            self._emit(decision)
+        vary = ("Vary", ", ".join(PREFLIGHT_VARY))
+        if result.allowed:
+            # Fetch: any 2xx ends a successful preflight; 204 has no body and no Content-Type.
+            start_response("204 No Content", [*result.headers, vary])
+            return []
+        body = b""
+        headers = [_PLAIN, vary]
+        if self.debug:
+            text = self._decision(
+                environ, policy, Kind.PREFLIGHT, False, result.reason, result.detail
+            ).explain()
+            body = f"CORS preflight refused: {text}\n".encode("ascii", "backslashreplace")
+            headers.append(("EdgeCORS-Debug", text))
+        headers.append(("Content-Length", str(len(body))))
+        start_response("403 Forbidden", headers)
+        return [body]
+
+    def _run(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        extra: tuple[Header, ...],
+        vary: tuple[str, ...],
+        origin: str | None,
+    ) -> Iterable[bytes]:
+        """Call the app with a ``start_response`` that injects ``extra`` and merges ``vary``."""
+        replace = self._replace
+
+        def cors_start_response(
+            status: str, headers: list[Header], exc_info: OptExcInfo | None = None
+        ) -> Callable[[bytes], object]:
+            if replace:
+                out, removed = strip_cors_headers(headers)
+                if removed:
+                    self._note_conflict(environ)
+                out.extend(extra)
+            else:
+                out = list(headers)
+                if not any(name.lower() == "access-control-allow-origin" for name, _ in out):
+                    out.extend(extra)
+            if vary:
+                merge_vary(out, vary)
+            return start_response(status, out, exc_info)
+
+        try:
+            return self.app(environ, cors_start_response)
+        except Exception:
+            if self.propagate_exceptions:
+                raise
+            return self._error_response(environ, start_response, extra, vary)
+
+    def _error_response(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        extra: tuple[Header, ...],
+        vary: tuple[str, ...],
+    ) -> Iterable[bytes]:
+        exc_info = sys.exc_info()
+        logger.error(
+            "unhandled exception in the wrapped app for %s %s; answering 500 with CORS headers",
+            escape_for_log(environ.get("REQUEST_METHOD", ""), 40),
+            escape_for_log(environ.get("PATH_INFO", "")),
+            exc_info=exc_info,
+        )
+        headers: list[Header] = [
+            _PLAIN, ("Content-Length", str(len(_ERROR_BODY))), *extra
+        ]
+        if vary:
+            merge_vary(headers, vary)
+        try:
+            # If the app already sent headers (via write()), the server re-raises exc_info.
+            start_response("500 Internal Server Error", headers, exc_info)
+        finally:
+            del exc_info
+        return [_ERROR_BODY]
+
+    def _reporting(
+        self, start_response: StartResponse, decision: Decision, origin: str
+    ) -> StartResponse:
+        """A pass-through ``start_response`` that compares the upstream's CORS answer."""
+
+        def report_start_response(
+            status: str, headers: list[Header], exc_info: OptExcInfo | None = None
+        ) -> Callable[[bytes], object]:
+            upstream = [v for n, v in headers if n.lower() == "access-control-allow-origin"]
+            upstream_allows = len(upstream) == 1 and upstream[0].strip() in ("*", origin)
+            if decision.kind == Kind.PREFLIGHT and not status.startswith("2"):
+                upstream_allows = False
+            if upstream_allows == decision.allowed:
+                verdict = "agree"
+            else:
+                verdict = "would_allow" if decision.allowed else "would_deny"
+            self._emit(_with_report(decision, verdict))
+            return start_response(status, headers, exc_info)
+
+        return report_start_response
+
+    # -- decisions and logging --------------------------------------------------------------
+
+    @staticmethod
+    def _decision(
+        environ: WSGIEnvironment,
+        policy: CompiledPolicy,
+        kind: str,
+        allowed: bool,
+        reason: str,
+        header: str | None = None,
+    ) -> Decision:
+        method = environ.get("REQUEST_METHOD", "")
+        if kind == Kind.PREFLIGHT:
+            method = environ.get(ACRM_ENVIRON, method)
+        return Decision(
+            kind=kind,
+            allowed=allowed,
+            reason=reason,
+            origin=environ.get("HTTP_ORIGIN"),
+            method=method,
+            path=environ.get("PATH_INFO", ""),
+            policy=policy.name,
+            header=header,
+        )
+
+    def _emit(self, decision: Decision) -> None:
+        callback = self.on_decision
+        if callback is not None:
+            try:
+                callback(decision)
+            except Exception:
+                logger.exception("the on_decision callback raised; the request goes on")
+        level = logging.DEBUG if decision.allowed else logging.INFO
+        if logger.isEnabledFor(level):
+            logger.log(level, "%s", decision.log_line())
+
+    def _note_conflict(self, environ: WSGIEnvironment) -> None:
+        path = environ.get("PATH_INFO", "")
+        if path in self._conflicts or len(self._conflicts) >= _MAX_CONFLICT_PATHS:
+            return
+        self._conflicts.add(path)
+        logger.warning(
+            "the app set its own CORS headers on %s; the edge policy replaced them "
+            "(remove CORS from the service, or use upstream='defer'). Logged once per path.",
+            escape_for_log(path),
+        )
+
+    def _step_aside(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        if not self._stacked_logged:
+            self._stacked_logged = True
+            logger.warning(
+                "two CORS layers: an outer flask_edgecors layer already answers for %s, so this "
+                "one steps aside. Keep a single CORS layer at the edge.",
+                escape_for_log(environ.get("PATH_INFO", "")),
+            )
+        return self.app(environ, start_response)
+
+
+def _with_report(decision: Decision, verdict: str) -> Decision:
+    return _replace(decision, report=verdict)
