@@ -1,0 +1,36 @@
+"""Real servers on loopback for tests: a WSGI app served by waitress in a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that was free on ``host`` a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve_wsgi(
+    app: WSGIApplication, host: str = "127.0.0.1", port: int = 0, threads: int = 8
+) -> Iterator[str]:
+    """Serve ``app`` with waitress on loopback; yields the base URL; stops on exit."""
+    from waitress.server import create_server
+
+    server = create_server(app, host=host, port=port or free_port(host), threads=threads)
+    thread = threading.Thread(target=server.run, name="test-waitress", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
