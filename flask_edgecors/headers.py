@@ -7,7 +7,10 @@ request path.  References are to the WHATWG Fetch standard (https://fetch.spec.w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = [
     "ACRH_ENVIRON",
@@ -153,11 +156,11 @@ def merge_vary(headers: list[tuple[str, str]], tokens: tuple[str, ...]) -> None:
     for index, (name, value) in enumerate(headers):
         if len(name) == 4 and name.lower() == "vary":
             for part in value.split(","):
-                token = part.strip(_OWS).lower()
-                if token == "*":
+                item = part.strip(_OWS).lower()
+                if item == "*":
                     return
-                if token:
-                    present.add(token)
+                if item:
+                    present.add(item)
             if first < 0:
                 first = index
     missing = [t for t in tokens if t.lower() not in present]

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import replace as _replace
 import warnings
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace as _replace
 from typing import TYPE_CHECKING, Any
 
 from .decision import Decision, Kind, Reason

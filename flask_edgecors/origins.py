@@ -21,18 +21,24 @@ regular expression or callable runs, and nothing from the request is reflected u
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .errors import Problems
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from publicsuffixlist import PublicSuffixList
+
+    from .errors import Problems
 
 __all__ = [
     "MAX_ORIGIN_LENGTH",
@@ -141,16 +147,16 @@ class OriginSpec:
         return self.scheme in ("http", "ws") and not is_loopback_host(self.host)
 
 
-def _public_suffix(domain: str) -> bool:
+@functools.cache
+def _public_suffix_list() -> PublicSuffixList:
+    """The Public Suffix List (ICANN and private sections), loaded once, on first use."""
     from publicsuffixlist import PublicSuffixList  # noqa: PLC0415 - only needed at config time
 
-    global _PSL  # noqa: PLW0603 - built once, lazily
-    if _PSL is None:
-        _PSL = PublicSuffixList(only_icann=False)
-    return bool(_PSL.is_public(domain))
+    return PublicSuffixList(only_icann=False)
 
 
-_PSL = None
+def _public_suffix(domain: str) -> bool:
+    return bool(_public_suffix_list().is_public(domain))
 
 
 def _canonical_host(host: str, problems: Problems, option: str, text: str) -> str | None:

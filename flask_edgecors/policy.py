@@ -29,7 +29,8 @@ from .origins import CallableOriginSource, OriginMatcher, OriginSpec, parse_orig
 __all__ = ["PREFLIGHT_VARY", "CORSPolicy", "CompiledPolicy", "PreflightResult"]
 
 Header = tuple[str, str]
-OriginEntry = str | re.Pattern[str] | Callable[[str], bool]
+OriginCheck = Callable[[str], bool]
+OriginEntry = str | re.Pattern[str] | OriginCheck
 
 #: Vary of every preflight answer (Fetch: the answer depends on all three request headers).
 PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
@@ -146,44 +147,9 @@ class CORSPolicy:
         name: str | None = None,
     ) -> None:
         problems = Problems()
-        setter = object.__setattr__
         credentials = _check_bool(allow_credentials, "allow_credentials", problems)
         insecure_ok = _check_bool(
             dangerously_allow_insecure_origins, "dangerously_allow_insecure_origins", problems
-        )
-        setter(self, "allow_credentials", credentials)
-        setter(self, "dangerously_allow_insecure_origins", insecure_ok)
-        setter(
-            self,
-            "allow_private_network",
-            _check_bool(allow_private_network, "allow_private_network", problems),
-        )
-        setter(self, "allow_methods", self._validate_methods(allow_methods, problems))
-        setter(self, "allow_headers", self._validate_allow_headers(allow_headers, problems))
-        setter(
-            self, "expose_headers", self._validate_expose_headers(expose_headers, credentials, problems)
-        )
-        setter(self, "max_age", self._validate_max_age(max_age, problems))
-        setter(
-            self,
-            "max_request_headers_length",
-            _check_positive_int(max_request_headers_length, "max_request_headers_length", problems),
-        )
-        setter(
-            self,
-            "max_request_header_names",
-            _check_positive_int(max_request_header_names, "max_request_header_names", problems),
-        )
-        setter(
-            self,
-            "origin_cache_size",
-            _check_positive_int(origin_cache_size, "origin_cache_size", problems),
-        )
-        setter(self, "origin_cache_ttl", self._validate_seconds(origin_cache_ttl, "origin_cache_ttl", False, problems))
-        setter(
-            self,
-            "origin_callback_timeout",
-            self._validate_seconds(origin_callback_timeout, "origin_callback_timeout", True, problems),
         )
         if name is not None and (not isinstance(name, str) or not name.strip()):
             problems.add(
@@ -191,11 +157,39 @@ class CORSPolicy:
                 "write name='partners' or leave it out",
             )
             name = None
-        setter(self, "name", name)
         entries, specs, regexes, callables = self._validate_origins(
             allow_origins, credentials, insecure_ok, problems
         )
-        setter(self, "allow_origins", entries)
+        values: dict[str, Any] = {
+            "allow_origins": entries,
+            "allow_methods": self._validate_methods(allow_methods, problems),
+            "allow_headers": self._validate_allow_headers(allow_headers, problems),
+            "expose_headers": self._validate_expose_headers(expose_headers, credentials, problems),
+            "allow_credentials": credentials,
+            "max_age": self._validate_max_age(max_age, problems),
+            "allow_private_network": _check_bool(
+                allow_private_network, "allow_private_network", problems
+            ),
+            "dangerously_allow_insecure_origins": insecure_ok,
+            "max_request_headers_length": _check_positive_int(
+                max_request_headers_length, "max_request_headers_length", problems
+            ),
+            "max_request_header_names": _check_positive_int(
+                max_request_header_names, "max_request_header_names", problems
+            ),
+            "origin_cache_size": _check_positive_int(
+                origin_cache_size, "origin_cache_size", problems
+            ),
+            "origin_cache_ttl": self._validate_seconds(
+                origin_cache_ttl, "origin_cache_ttl", False, problems
+            ),
+            "origin_callback_timeout": self._validate_seconds(
+                origin_callback_timeout, "origin_callback_timeout", True, problems
+            ),
+            "name": name,
+        }
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
         problems.raise_if_any()
         sources = [
             CallableOriginSource(
@@ -203,16 +197,16 @@ class CORSPolicy:
             )
             for func in callables
         ]
-        setter(self, "_compiled", CompiledPolicy(self, OriginMatcher(specs, regexes, sources)))
+        object.__setattr__(
+            self, "_compiled", CompiledPolicy(self, OriginMatcher(specs, regexes, sources))
+        )
 
     # -- validation -------------------------------------------------------------------------
 
     @staticmethod
     def _validate_origins(
         value: Any, credentials: bool, insecure_ok: bool, problems: Problems
-    ) -> tuple[
-        tuple[OriginEntry, ...], list[OriginSpec], list[re.Pattern[str]], list[Callable[[str], bool]]
-    ]:
+    ) -> tuple[tuple[OriginEntry, ...], list[OriginSpec], list[re.Pattern[str]], list[OriginCheck]]:
         option = "allow_origins"
         items = _as_list(value, option, problems)
         if not items and not isinstance(value, (str, bytes)) and isinstance(value, Iterable):
@@ -222,7 +216,7 @@ class CORSPolicy:
             )
         specs: list[OriginSpec] = []
         regexes: list[re.Pattern[str]] = []
-        callables: list[Callable[[str], bool]] = []
+        callables: list[OriginCheck] = []
         for item in items:
             if isinstance(item, str):
                 spec = parse_origin_pattern(item, problems, option)
@@ -433,12 +427,12 @@ class CompiledPolicy:
     __slots__ = (
         "_actual_tail",
         "_allow_methods_value",
+        "_explicit_headers_value",
         "_header_wildcard",
         "_headers",
         "_method_wildcard",
         "_methods",
         "_preflight_fixed",
-        "_explicit_headers_value",
         "allow_all",
         "credentials",
         "match",

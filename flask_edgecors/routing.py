@@ -10,10 +10,12 @@ broader policy.  Lookup is one dictionary probe per path segment.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import Problems
 from .policy import CompiledPolicy, CORSPolicy
+
+if TYPE_CHECKING:
+    from .errors import Problems
 
 __all__ = ["RouteTable"]
 
