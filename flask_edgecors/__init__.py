@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .compiled import CompiledPolicy
 from .decision import Decision
 from .errors import ERROR_CODES, ConfigurationError, EdgeCORSWarning
 from .middleware import CORSMiddleware
-from .policy import CompiledPolicy, CORSPolicy
+from .policy import CORSPolicy
 
 if TYPE_CHECKING:
     from .decorators import cross_origin, no_cors

@@ -31,11 +31,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace as _replace
 from typing import TYPE_CHECKING, Any
 
+from .compiled import PREFLIGHT_VARY, CompiledPolicy
 from .decision import Decision, Kind, Reason
 from .errors import ConfigurationError, EdgeCORSWarning, Problems
 from .headers import ACRH_ENVIRON, ACRM_ENVIRON, ACRPN_ENVIRON, merge_vary, strip_cors_headers
 from .origins import escape_for_log
-from .policy import PREFLIGHT_VARY, CompiledPolicy, CORSPolicy
+from .policy import CORSPolicy
 from .routing import RouteTable
 
 if TYPE_CHECKING:

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .policy import CompiledPolicy, CORSPolicy
+from .policy import CORSPolicy
 
 if TYPE_CHECKING:
+    from .compiled import CompiledPolicy
     from .errors import Problems
 
 __all__ = ["RouteTable"]

@@ -1,0 +1,231 @@
+"""The compiled policy: immutable, with every header value precomputed.
+
+Built only by :class:`~flask_edgecors.CORSPolicy`.  The per-request methods implement the
+server side of the Fetch standard's "CORS protocol": which headers an actual response carries,
+and how a CORS-preflight request is answered.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+
+from .decision import Reason
+from .headers import SAFELISTED_METHODS, is_token, parse_header_list
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .origins import OriginMatcher
+    from .policy import CORSPolicy
+
+__all__ = ["ORIGIN_VARY", "PREFLIGHT_VARY", "CompiledPolicy", "PreflightResult"]
+
+Header = tuple[str, str]
+
+#: Vary of every preflight answer (Fetch: the answer depends on all three request headers).
+PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
+ORIGIN_VARY = ("Origin",)
+
+
+class PreflightResult(NamedTuple):
+    """The answer to one preflight: a reason code, the offending item and the CORS headers."""
+
+    reason: str
+    detail: str | None
+    headers: tuple[Header, ...]
+
+    @property
+    def allowed(self) -> bool:
+        return self.reason == Reason.ALLOWED
+
+
+class CompiledPolicy:
+    """The immutable, precomputed form of a :class:`CORSPolicy`.  Built only by ``CORSPolicy``.
+
+    ``route_methods`` (set by :meth:`for_route_methods`) narrows a policy to the methods a router
+    says the matched route serves: the Flask layer uses it.
+    """
+
+    __slots__ = (
+        "_actual_tail",
+        "_allow_methods_value",
+        "_explicit_headers_value",
+        "_header_wildcard",
+        "_headers",
+        "_method_wildcard",
+        "_methods",
+        "_preflight_fixed",
+        "allow_all",
+        "credentials",
+        "match",
+        "max_header_names",
+        "max_headers_length",
+        "name",
+        "policy",
+        "private_network",
+        "route_methods",
+        "star_origin",
+        "vary_actual",
+    )
+
+    policy: CORSPolicy
+    name: str | None
+    match: OriginMatcher
+    allow_all: bool
+    credentials: bool
+    star_origin: bool
+    vary_actual: tuple[str, ...]
+    route_methods: frozenset[str] | None
+    private_network: bool
+    max_headers_length: int
+    max_header_names: int
+    _methods: frozenset[str]
+    _method_wildcard: bool
+    _headers: frozenset[str]
+    _header_wildcard: bool
+    _allow_methods_value: str | None
+    _explicit_headers_value: str
+    _actual_tail: tuple[Header, ...]
+    _preflight_fixed: tuple[Header, ...]
+
+    def __init__(
+        self,
+        policy: CORSPolicy,
+        matcher: OriginMatcher,
+        route_methods: frozenset[str] | None = None,
+    ) -> None:
+        s = object.__setattr__
+        s(self, "policy", policy)
+        s(self, "name", policy.name)
+        s(self, "match", matcher)
+        s(self, "credentials", policy.allow_credentials)
+        s(self, "allow_all", matcher.allow_all)
+        # Fetch: "*" as Allow-Origin only works without credentials (validation guarantees it).
+        s(self, "star_origin", matcher.allow_all and not policy.allow_credentials)
+        s(self, "vary_actual", () if self.star_origin else ORIGIN_VARY)
+        s(self, "route_methods", route_methods)
+        s(self, "private_network", policy.allow_private_network)
+        s(self, "max_headers_length", policy.max_request_headers_length)
+        s(self, "max_header_names", policy.max_request_header_names)
+
+        methods = [m for m in policy.allow_methods if m != "*"]
+        method_wildcard = "*" in policy.allow_methods
+        if route_methods is not None:
+            if method_wildcard:
+                methods = sorted(route_methods - {"OPTIONS"})
+                method_wildcard = False
+            else:
+                methods = [m for m in methods if m in route_methods]
+        s(self, "_methods", frozenset(methods))
+        s(self, "_method_wildcard", method_wildcard)
+        if method_wildcard:
+            s(self, "_allow_methods_value", None if policy.allow_credentials else "*")
+        else:
+            s(self, "_allow_methods_value", ", ".join(methods) if methods else None)
+
+        names = [h for h in policy.allow_headers if h != "*"]
+        s(self, "_headers", frozenset(h.lower() for h in names))
+        s(self, "_header_wildcard", "*" in policy.allow_headers)
+        s(self, "_explicit_headers_value", ", ".join(names))
+
+        tail: list[Header] = []
+        if policy.allow_credentials:
+            tail.append(("Access-Control-Allow-Credentials", "true"))
+        if policy.expose_headers:
+            tail.append(("Access-Control-Expose-Headers", ", ".join(policy.expose_headers)))
+        s(self, "_actual_tail", tuple(tail))
+
+        fixed: list[Header] = []
+        if policy.allow_credentials:
+            fixed.append(("Access-Control-Allow-Credentials", "true"))
+        if self._allow_methods_value is not None:
+            fixed.append(("Access-Control-Allow-Methods", self._allow_methods_value))
+        if not self._header_wildcard and names:
+            fixed.append(("Access-Control-Allow-Headers", self._explicit_headers_value))
+        elif self._header_wildcard and not policy.allow_credentials:
+            value = "*" + (", " + self._explicit_headers_value if names else "")
+            fixed.append(("Access-Control-Allow-Headers", value))
+        if policy.max_age is not None:
+            fixed.append(("Access-Control-Max-Age", str(policy.max_age)))
+        s(self, "_preflight_fixed", tuple(fixed))
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        raise AttributeError("CompiledPolicy is immutable")
+
+    def for_route_methods(self, methods: Iterable[str]) -> CompiledPolicy:
+        """This policy narrowed to the methods a route serves (Allow-Methods = intersection)."""
+        return CompiledPolicy(self.policy, self.match, frozenset(methods))
+
+    # -- per request ------------------------------------------------------------------------
+
+    def allow_origin_value(self, origin: str) -> str | None:
+        """The ``Access-Control-Allow-Origin`` value for ``origin``, or ``None`` if refused."""
+        if self.star_origin:
+            return "*"
+        if self.match(origin):
+            return origin
+        return None
+
+    def actual_headers(self, origin: str) -> tuple[Header, ...] | None:
+        """CORS headers for an actual request from ``origin``; ``None`` when not allowed."""
+        if self.star_origin:
+            return (("Access-Control-Allow-Origin", "*"), *self._actual_tail)
+        if self.match(origin):
+            return (("Access-Control-Allow-Origin", origin), *self._actual_tail)
+        return None
+
+    def preflight(
+        self,
+        origin: str,
+        method: str,
+        request_headers: str | None,
+        private_network: str | None = None,
+    ) -> PreflightResult:
+        """Answer a CORS-preflight request (Fetch "CORS-preflight fetch", server side).
+
+        ``method`` is ``Access-Control-Request-Method``, ``request_headers`` the raw
+        ``Access-Control-Request-Headers`` (or ``None``), ``private_network`` the raw
+        ``Access-Control-Request-Private-Network``.  One unknown header fails the whole
+        preflight: a filtered subset is never answered.
+        """
+        allow_origin = self.allow_origin_value(origin)
+        if allow_origin is None:
+            return PreflightResult(Reason.ORIGIN_NOT_ALLOWED, None, ())
+        if self.route_methods is not None and method not in self.route_methods:
+            return PreflightResult(Reason.METHOD_NOT_ALLOWED, method, ())
+        if not (
+            method in self._methods
+            or method in SAFELISTED_METHODS
+            or (self._method_wildcard and is_token(method))
+        ):
+            return PreflightResult(Reason.METHOD_NOT_ALLOWED, method, ())
+        allow_pna = private_network is not None and private_network.strip().lower() == "true"
+        if allow_pna and not self.private_network:
+            return PreflightResult(Reason.PRIVATE_NETWORK_NOT_ALLOWED, None, ())
+        names: tuple[str, ...] = ()
+        if request_headers is not None:
+            parsed = parse_header_list(
+                request_headers, self.max_headers_length, self.max_header_names
+            )
+            if parsed is None:
+                return PreflightResult(Reason.INVALID_REQUEST_HEADERS, None, ())
+            names = parsed
+            allowed = self._headers
+            for name in names:
+                if name in allowed:
+                    continue
+                if self._header_wildcard and name != "authorization":
+                    continue  # Fetch: '*' never covers Authorization.
+                return PreflightResult(Reason.HEADER_NOT_ALLOWED, name, ())
+        headers: list[Header] = [("Access-Control-Allow-Origin", allow_origin)]
+        headers.extend(self._preflight_fixed)
+        if self._method_wildcard and self.credentials:
+            # With credentials '*' is literal to browsers: reflect the validated method.
+            headers.append(("Access-Control-Allow-Methods", method))
+        if self._header_wildcard and self.credentials:
+            reflected = list(dict.fromkeys([*names, *self._headers]))
+            if reflected:
+                headers.append(("Access-Control-Allow-Headers", ", ".join(reflected)))
+        if allow_pna:
+            headers.append(("Access-Control-Allow-Private-Network", "true"))
+        return PreflightResult(Reason.ALLOWED, None, tuple(headers))
