@@ -53,6 +53,7 @@ ERROR_CODES: dict[str, str] = {
     "EC033": "a policy file or mapping cannot be read",
     "EC034": "a policy file or mapping has an unknown key",
     "EC035": "a regular expression pattern is unusable",
+    "EC036": "a per-environment list lacks an environment the policy file declares",
 }
 
 
