@@ -25,6 +25,8 @@ Header = tuple[str, str]
 #: Vary of every preflight answer (Fetch: the answer depends on all three request headers).
 PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
 ORIGIN_VARY = ("Origin",)
+#: Longest method a wildcard ``allow_methods`` accepts (and may reflect): no echoed megabyte.
+MAX_METHOD_LENGTH = 64
 
 
 class PreflightResult(NamedTuple):
@@ -152,6 +154,9 @@ class CompiledPolicy:
     def __setattr__(self, name: str, value: Any) -> NoReturn:
         raise AttributeError("CompiledPolicy is immutable")
 
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError("CompiledPolicy is immutable")
+
     def for_route_methods(self, methods: Iterable[str]) -> CompiledPolicy:
         """This policy narrowed to the methods a route serves (Allow-Methods = intersection)."""
         return CompiledPolicy(self.policy, self.match, frozenset(methods))
@@ -196,7 +201,7 @@ class CompiledPolicy:
         if not (
             method in self._methods
             or method in SAFELISTED_METHODS
-            or (self._method_wildcard and is_token(method))
+            or (self._method_wildcard and len(method) <= MAX_METHOD_LENGTH and is_token(method))
         ):
             return PreflightResult(Reason.METHOD_NOT_ALLOWED, method, ())
         allow_pna = private_network is not None and private_network.strip().lower() == "true"

@@ -138,7 +138,7 @@ def strip_cors_headers(headers: Iterable[tuple[str, str]]) -> tuple[list[tuple[s
     removed = False
     for item in headers:
         name = item[0]
-        if (name[0] == "a" or name[0] == "A") and name.lower() in CORS_RESPONSE_HEADERS:
+        if name[:1] in ("a", "A") and name.lower() in CORS_RESPONSE_HEADERS:
             removed = True
         else:
             kept.append(item)

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace as _replace
 from typing import TYPE_CHECKING, Any
 
-from .compiled import PREFLIGHT_VARY, CompiledPolicy
+from .compiled import ORIGIN_VARY, PREFLIGHT_VARY, CompiledPolicy
 from .decision import Decision, Kind, Reason
 from .errors import ConfigurationError, EdgeCORSWarning, Problems
 from .headers import ACRH_ENVIRON, ACRM_ENVIRON, ACRPN_ENVIRON, merge_vary, strip_cors_headers
@@ -57,6 +57,8 @@ _UPSTREAM_MODES = ("replace", "defer")
 _MODES = ("enforce", "report")
 _PLAIN = ("Content-Type", "text/plain; charset=utf-8")
 _ERROR_BODY = b"Internal Server Error"
+#: The keyword arguments of CORSPolicy, accepted as shorthand by CORSMiddleware.
+_POLICY_OPTIONS = frozenset(name for name in CORSPolicy.__slots__ if not name.startswith("_"))
 
 
 class _Plan:
@@ -180,6 +182,15 @@ class CORSMiddleware:
         on_decision: Callable[[Decision], object] | None = None,
         **policy_options: Any,
     ) -> None:
+        if policy is None and "policy" in policy_options:
+            policy = policy_options.pop("policy")
+        unknown = sorted(set(policy_options) - _POLICY_OPTIONS)
+        if unknown:
+            # A typo'd keyword is a TypeError, never a warning (DESIGN §2).
+            raise TypeError(
+                f"CORSMiddleware() got unexpected keyword argument(s) {', '.join(unknown)}; "
+                f"valid policy keywords: {', '.join(sorted(_POLICY_OPTIONS))}"
+            )
         problems = Problems()
         if upstream not in _UPSTREAM_MODES:
             problems.add(
@@ -256,7 +267,10 @@ class CORSMiddleware:
                 return self.app(environ, start_response)
         if OWNER_KEY in environ:
             return self._step_aside(environ, start_response)
-        environ[OWNER_KEY] = self
+        if not self._report:
+            # Only an enforcing layer owns the request: an inner layer behind a reporting one
+            # must keep enforcing, or report mode would silently switch CORS off.
+            environ[OWNER_KEY] = self
         origin: str | None = environ.get("HTTP_ORIGIN")
         observe = (
             self.on_decision is not None or self._report or logger.isEnabledFor(logging.DEBUG)
@@ -264,7 +278,9 @@ class CORSMiddleware:
         if origin is None:
             if observe:
                 self._emit(self._decision(environ, policy, Kind.NONE, True, Reason.NO_ORIGIN))
-            return self._run(environ, start_response, (), policy.vary_actual, None)
+            # Vary: Origin even for allow-all: its CORS answer depends on Origin being present,
+            # so a shared cache must not serve this (header-less) response to a CORS request.
+            return self._run(environ, start_response, (), ORIGIN_VARY, None)
         if environ.get("REQUEST_METHOD") == "OPTIONS" and ACRM_ENVIRON in environ:
             return self._preflight(environ, start_response, policy, origin, observe)
         extra = policy.actual_headers(origin)

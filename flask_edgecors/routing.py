@@ -4,7 +4,9 @@ Longest prefix wins, matching is segment-aware (``/api`` covers ``/api`` and ``/
 ``/apix``) and case-sensitive, on ``PATH_INFO`` exactly as the server passed it: it is never
 percent-decoded again and ``+`` is never turned into a space (flask-cors' CVE-2024-6844 and
 CVE-2024-6866 came from doing either).  A prefix mapped to ``None`` carves a path out of a
-broader policy.  Lookup is one dictionary probe per path segment.
+broader policy.  Lookup is one dictionary probe per path segment.  Prefixes are written as
+text (``"/café"``) and converted once, at construction, to the form PEP 3333 gives
+``PATH_INFO`` (UTF-8 bytes decoded as latin-1); requests are never decoded.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class RouteTable:
                 continue
             shown[key] = prefix
             table[key] = policy.compiled if policy is not None else None
-            listing.append((key or "/", policy))
+            listing.append((prefix.rstrip("/") or "/", policy))
         object.__setattr__(self, "_table", table)
         object.__setattr__(
             self, "prefixes", tuple(sorted(listing, key=lambda item: (-len(item[0]), item[0])))
@@ -80,7 +82,17 @@ class RouteTable:
                 "write the literal path prefix, e.g. '/api/v1'",
             )
             return None
-        return prefix.rstrip("/")
+        try:
+            # PEP 3333: PATH_INFO holds the request's bytes decoded as latin-1.  Bring the
+            # configured prefix into that form once, here, instead of decoding requests.
+            wsgi_form = prefix.encode("utf-8").decode("latin-1")
+        except UnicodeEncodeError:
+            problems.add(
+                "EC023", "routes", prefix, "a route prefix must be encodable as UTF-8",
+                "remove lone surrogates from the prefix",
+            )
+            return None
+        return wsgi_form.rstrip("/")
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("RouteTable is immutable")

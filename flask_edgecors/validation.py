@@ -218,7 +218,7 @@ def validate_max_age(value: Any, problems: Problems) -> int | None:
             f"max_age={value} is above Chromium's cap of {CHROMIUM_MAX_AGE_CAP} seconds; "
             "Chromium will cache preflights for 7200 s only",
             EdgeCORSWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
     return value
 
