@@ -40,6 +40,8 @@ from .policy import CORSPolicy
 from .routing import RouteTable
 
 if TYPE_CHECKING:
+    import os
+
     from _typeshed import OptExcInfo
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -253,6 +255,73 @@ class CORSMiddleware:
     def policy_for(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
         """The compiled policy that applies to a request (``None``: CORS is off there)."""
         return self._plan.find(environ)
+
+    # -- configuration files and reload (flask_edgecors.config, flask_edgecors.reload) ------
+
+    #: Re-reads the route table a middleware built by :meth:`from_file` came from.
+    _source: Callable[[], Mapping[str, CORSPolicy | None]] | None = None
+
+    @classmethod
+    def from_file(
+        cls,
+        app: WSGIApplication,
+        path: str | os.PathLike[str] | None = None,
+        /,
+        *,
+        environment: str | None = None,
+        service: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        **options: Any,
+    ) -> CORSMiddleware:
+        """A middleware from a policy file (default: ``$EDGECORS_POLICY_FILE``).
+
+        ``environment`` and ``service`` default to ``$EDGECORS_ENV`` and ``$EDGECORS_SERVICE``;
+        keyword ``options`` (``mode``, ``debug``, ``on_decision``, ...) override the file's
+        ``[middleware]`` table.  ``reload()`` without arguments re-reads the same file.
+        """
+        from .config import load_policy_file  # noqa: PLC0415 - config imports this module
+
+        def load() -> Mapping[str, CORSPolicy | None]:
+            return load_policy_file(
+                path, environment=environment, service=service, environ=environ
+            ).routes
+
+        middleware = load_policy_file(
+            path, environment=environment, service=service, environ=environ
+        ).build(app, **options)
+        middleware._source = load
+        return middleware
+
+    def reload(
+        self,
+        policy: CORSPolicy | None = None,
+        /,
+        *,
+        routes: Mapping[str, CORSPolicy | None] | None = None,
+        resolver: Resolver | None = None,
+        **policy_options: Any,
+    ) -> list[str]:
+        """Swap in a new, fully validated policy set atomically; the arguments are the
+        constructor's.  Without arguments, re-read the file of :meth:`from_file`.
+
+        A :class:`ConfigurationError` leaves the old set in force (and is logged).  A set that
+        broadens access (a new credentialed origin, a new wildcard) is applied with an
+        :class:`EdgeCORSWarning`; the returned list describes each broadening.
+        """
+        from .reload import swap_plan  # noqa: PLC0415
+
+        if policy is None and routes is None and resolver is None and not policy_options:
+            source = self._source
+            if source is None:
+                problems = Problems()
+                problems.add(
+                    "EC030", "policy", None, "reload() needs a new policy set",
+                    "pass a CORSPolicy, routes=... or keywords, or build with from_file()",
+                )
+                problems.raise_if_any()
+                raise AssertionError  # pragma: no cover - raise_if_any raised
+            return swap_plan(self, lambda: _build_plan(None, dict(source()), None, {}))
+        return swap_plan(self, lambda: _build_plan(policy, routes, resolver, policy_options))
 
     # -- the WSGI call ----------------------------------------------------------------------
 
