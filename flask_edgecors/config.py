@@ -170,6 +170,9 @@ def load_mapping(
                 "policies")):
             loader._add("EC030", "routes", None, "no routes table and no policy named 'default'",
                         "add [routes] with '/api' = 'policy-name', or a [policies.default]")
+    # A broken default is reported once, not once per policy that inherits it.
+    unique = {(p.code, p.option, repr(p.value)): p for p in loader.problems.items}
+    loader.problems.items[:] = unique.values()
     loader.problems.raise_if_any()
     return PolicySet(
         source=source,
