@@ -13,8 +13,9 @@ from .decision import Reason
 from .headers import SAFELISTED_METHODS, is_token, parse_header_list
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
+    from .explain import Explanation
     from .origins import OriginMatcher
     from .policy import CORSPolicy
 
@@ -160,6 +161,22 @@ class CompiledPolicy:
     def for_route_methods(self, methods: Iterable[str]) -> CompiledPolicy:
         """This policy narrowed to the methods a route serves (Allow-Methods = intersection)."""
         return CompiledPolicy(self.policy, self.match, frozenset(methods))
+
+    def explain(
+        self,
+        path: str = "/",
+        *,
+        origin: str | None = None,
+        method: str = "GET",
+        headers: Mapping[str, str] | Iterable[str | tuple[str, str]] = (),
+        credentials: bool = False,
+    ) -> Explanation:
+        """What this policy answers a browser's request (see :meth:`CORSMiddleware.explain`)."""
+        from .explain import explain_policy  # noqa: PLC0415 - explain imports this module
+
+        return explain_policy(
+            self, path, origin=origin, method=method, headers=headers, credentials=credentials
+        )
 
     # -- per request ------------------------------------------------------------------------
 

@@ -78,11 +78,24 @@ class Decision:
     report: str | None = None
 
     def explain(self) -> str:
-        """One plain sentence: the reason, plus the offending header or method if any."""
+        """One plain sentence naming what failed (origin, method or header), printable ASCII.
+
+        Request-derived values are escaped (and cut at a bounded length), so the sentence is
+        safe in a log line, a response body and an ``EdgeCORS-Debug`` header value.
+        """
         text = REASON_TEXT.get(self.reason, self.reason)
-        if self.header is not None:
-            text = f"{text}: {escape_for_log(self.header)}"
-        return text
+        if self.reason == Reason.ORIGIN_NOT_ALLOWED and self.origin is not None:
+            text = f"the origin '{escape_for_log(self.origin, 120)}' is not allowed by the policy"
+        elif self.reason == Reason.METHOD_NOT_ALLOWED:
+            text = f"the method '{escape_for_log(self.method, 40)}' is not allowed by the policy"
+        elif self.reason == Reason.HEADER_NOT_ALLOWED and self.header is not None:
+            text = (
+                f"the request header '{escape_for_log(self.header, 80)}' is not allowed by the "
+                "policy"
+            )
+        elif self.header is not None:
+            text = f"{text}: {escape_for_log(self.header, 80)}"
+        return text.replace("\u2026", "...")
 
     def log_line(self) -> str:
         """A single log line with every request-derived value escaped."""

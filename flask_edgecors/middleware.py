@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from _typeshed import OptExcInfo
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+    from .explain import Explanation
+
 __all__ = ["CORSMiddleware", "Resolver"]
 
 logger = logging.getLogger("flask_edgecors")
@@ -256,6 +258,34 @@ class CORSMiddleware:
         """The compiled policy that applies to a request (``None``: CORS is off there)."""
         return self._plan.find(environ)
 
+    def explain(
+        self,
+        path: str,
+        *,
+        origin: str | None = None,
+        method: str = "GET",
+        headers: Mapping[str, str] | Iterable[str | tuple[str, str]] = (),
+        credentials: bool = False,
+        host: str = "localhost",
+        scheme: str = "http",
+    ) -> Explanation:
+        """What this middleware answers a browser's request, which policy applied and why.
+
+        Runs the middleware itself (same policy lookup, a stub app, decisions captured instead
+        of logged) under the browser emulation of :mod:`flask_edgecors.browser`: a request that
+        needs a preflight is explained through it.  ``headers`` are ``"Name: value"`` strings,
+        pairs or a mapping (a bare name means an empty value).  In report mode, explains what
+        enforcing would answer.  Returns a frozen
+        :class:`~flask_edgecors.explain.Explanation` (``allowed``, ``reason``, ``policy``,
+        ``why``, ``headers``, ``to_dict()``).
+        """
+        from .explain import explain_middleware  # noqa: PLC0415 - explain imports this module
+
+        return explain_middleware(
+            self, path, origin=origin, method=method, headers=headers,
+            credentials=credentials, host=host, scheme=scheme,
+        )
+
     # -- configuration files and reload (flask_edgecors.config, flask_edgecors.reload) ------
 
     #: Re-reads the route table a middleware built by :meth:`from_file` came from.
@@ -333,6 +363,11 @@ class CORSMiddleware:
         if policy is None:
             policy = plan.find(environ)
             if policy is None:
+                if "HTTP_ORIGIN" in environ and (
+                    self.on_decision is not None or self._report
+                    or logger.isEnabledFor(logging.DEBUG)
+                ):
+                    self._emit_no_policy(environ)
                 return self.app(environ, start_response)
         if OWNER_KEY in environ:
             return self._step_aside(environ, start_response)
@@ -346,7 +381,10 @@ class CORSMiddleware:
         )
         if origin is None:
             if observe:
-                self._emit(self._decision(environ, policy, Kind.NONE, True, Reason.NO_ORIGIN))
+                decision = self._decision(environ, policy, Kind.NONE, True, Reason.NO_ORIGIN)
+                self._emit(_with_report(decision, "agree") if self._report else decision)
+            if self._report:
+                return self.app(environ, start_response)  # report mode changes no response
             # Vary: Origin even for allow-all: its CORS answer depends on Origin being present,
             # so a shared cache must not serve this (header-less) response to a CORS request.
             return self._run(environ, start_response, (), ORIGIN_VARY, None)
@@ -358,7 +396,7 @@ class CORSMiddleware:
                 environ, policy, Kind.ACTUAL, extra is not None,
                 Reason.ALLOWED if extra is not None else Reason.ORIGIN_NOT_ALLOWED,
             )
-            return self.app(environ, self._reporting(start_response, decision, origin))
+            return self._report_call(environ, start_response, decision, policy)
         if observe:
             self._emit(
                 self._decision(
@@ -384,10 +422,11 @@ class CORSMiddleware:
         )
         if self._report or observe:
             decision = self._decision(
-                environ, policy, Kind.PREFLIGHT, result.allowed, result.reason, result.detail
+                environ, policy, Kind.PREFLIGHT, result.allowed, result.reason,
+                _offending_header(result.reason, result.detail),
             )
             if self._report:
-                return self.app(environ, self._reporting(start_response, decision, origin))
+                return self._report_call(environ, start_response, decision, policy)
             self._emit(decision)
         vary = ("Vary", ", ".join(PREFLIGHT_VARY))
         if result.allowed:
@@ -397,8 +436,11 @@ class CORSMiddleware:
         body = b""
         headers = [_PLAIN, vary]
         if self.debug:
+            # Decision.explain() escapes request-derived values to printable ASCII: the header
+            # value can never carry CR/LF (or anything outside latin-1).
             text = self._decision(
-                environ, policy, Kind.PREFLIGHT, False, result.reason, result.detail
+                environ, policy, Kind.PREFLIGHT, False, result.reason,
+                _offending_header(result.reason, result.detail),
             ).explain()
             body = f"CORS preflight refused: {text}\n".encode("ascii", "backslashreplace")
             headers.append(("EdgeCORS-Debug", text))
@@ -466,26 +508,44 @@ class CORSMiddleware:
             del exc_info
         return [_ERROR_BODY]
 
-    def _reporting(
-        self, start_response: StartResponse, decision: Decision, origin: str
-    ) -> StartResponse:
-        """A pass-through ``start_response`` that compares the upstream's CORS answer."""
+    def _report_call(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        decision: Decision,
+        policy: CompiledPolicy,
+    ) -> Iterable[bytes]:
+        """Report mode: call the app untouched; compare its CORS answer with the decision.
+
+        The upstream's headers are judged with the browser's own rules
+        (:func:`flask_edgecors.fetch.upstream_allows`), assuming the browser sends credentials
+        exactly when the policy allows them.
+        """
+        from .fetch import upstream_allows  # noqa: PLC0415 - fetch imports headers only
+
+        emitted = False
 
         def report_start_response(
             status: str, headers: list[Header], exc_info: OptExcInfo | None = None
         ) -> Callable[[bytes], object]:
-            upstream = [v for n, v in headers if n.lower() == "access-control-allow-origin"]
-            upstream_allows = len(upstream) == 1 and upstream[0].strip() in ("*", origin)
-            if decision.kind == Kind.PREFLIGHT and not status.startswith("2"):
-                upstream_allows = False
-            if upstream_allows == decision.allowed:
-                verdict = "agree"
-            else:
-                verdict = "would_allow" if decision.allowed else "would_deny"
-            self._emit(_with_report(decision, verdict))
+            nonlocal emitted
+            if not emitted:
+                emitted = True
+                allows = upstream_allows(
+                    decision.kind, status, headers, decision.origin or "", decision.method,
+                    environ.get(ACRH_ENVIRON), policy.credentials,
+                )
+                self._emit(_with_report(decision, _verdict(decision.allowed, allows)))
             return start_response(status, headers, exc_info)
 
-        return report_start_response
+        try:
+            return self.app(environ, report_start_response)
+        except Exception:
+            if not emitted:
+                # The server answers a bare 500: no CORS headers from upstream.
+                emitted = True
+                self._emit(_with_report(decision, _verdict(decision.allowed, False)))
+            raise
 
     # -- decisions and logging --------------------------------------------------------------
 
@@ -519,9 +579,27 @@ class CORSMiddleware:
                 callback(decision)
             except Exception:
                 logger.exception("the on_decision callback raised; the request goes on")
-        level = logging.DEBUG if decision.allowed else logging.INFO
+        quiet = decision.allowed or decision.reason == Reason.NO_POLICY
+        level = logging.DEBUG if quiet else logging.INFO
         if logger.isEnabledFor(level):
             logger.log(level, "%s", decision.log_line())
+
+    def _emit_no_policy(self, environ: WSGIEnvironment) -> None:
+        preflight = environ.get("REQUEST_METHOD") == "OPTIONS" and ACRM_ENVIRON in environ
+        decision = Decision(
+            kind=Kind.PREFLIGHT if preflight else Kind.ACTUAL,
+            allowed=False,
+            reason=Reason.NO_POLICY,
+            origin=environ.get("HTTP_ORIGIN"),
+            method=environ.get(ACRM_ENVIRON, "") if preflight else environ.get(
+                "REQUEST_METHOD", ""
+            ),
+            path=environ.get("PATH_INFO", ""),
+            policy=None,
+            # Enforcing would not touch this path either.
+            report="agree" if self._report else None,
+        )
+        self._emit(decision)
 
     def _note_conflict(self, environ: WSGIEnvironment) -> None:
         path = environ.get("PATH_INFO", "")
@@ -549,3 +627,14 @@ class CORSMiddleware:
 
 def _with_report(decision: Decision, verdict: str) -> Decision:
     return _replace(decision, report=verdict)
+
+
+def _verdict(policy_allows: bool, upstream_allows: bool) -> str:
+    if policy_allows == upstream_allows:
+        return "agree"
+    return "would_allow" if policy_allows else "would_deny"
+
+
+def _offending_header(reason: str, detail: str | None) -> str | None:
+    # PreflightResult.detail names the method for method refusals; Decision.method has it.
+    return detail if reason == Reason.HEADER_NOT_ALLOWED else None

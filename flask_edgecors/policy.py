@@ -26,7 +26,9 @@ from .validation import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
+
+    from .explain import Explanation
 
 __all__ = ["CORSPolicy"]
 
@@ -152,6 +154,22 @@ class CORSPolicy:
     def compiled(self) -> CompiledPolicy:
         """The immutable compiled form the middleware runs."""
         return self._compiled
+
+    def explain(
+        self,
+        path: str = "/",
+        *,
+        origin: str | None = None,
+        method: str = "GET",
+        headers: Mapping[str, str] | Iterable[str | tuple[str, str]] = (),
+        credentials: bool = False,
+    ) -> Explanation:
+        """What this policy answers a browser's request (see :meth:`CORSMiddleware.explain`)."""
+        from .explain import explain_policy  # noqa: PLC0415 - explain imports this module
+
+        return explain_policy(
+            self, path, origin=origin, method=method, headers=headers, credentials=credentials
+        )
 
     def options(self) -> dict[str, Any]:
         """Every option as a keyword argument, so ``CORSPolicy(**p.options())`` rebuilds ``p``."""
