@@ -79,7 +79,8 @@ def escape_for_log(value: object, limit: int = 200) -> str:
     text = text[:limit]
     escaped = text.encode("ascii", "backslashreplace").decode("ascii")
     escaped = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", escaped)
-    return escaped + ("…" if cut else "")
+    # ASCII "..." (not an ellipsis character): the result may end up in a header value.
+    return escaped + ("..." if cut else "")
 
 
 def is_loopback_host(host: str) -> bool:
