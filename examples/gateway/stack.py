@@ -1,0 +1,137 @@
+"""The whole demo system, started and stopped as one: users, orders, gateway, SPA.
+
+Every component is a real HTTP server on its own loopback port (see :mod:`.servers`); the
+gateway reaches the services over HTTP.  :func:`start_stack` is what ``python -m
+examples.gateway`` runs and what the tests start (with ``port=0`` everywhere: free ports).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .gateway import Gateway, build_gateway
+from .servers import LOOPBACK, LoopbackServer
+from .services import Recorder, create_orders_app, create_users_app
+from .settings import GatewaySettings, load_settings
+from .spa import SpaApp
+
+if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import TextIO
+
+__all__ = ["DemoStack", "start_stack"]
+
+#: The host name the browser uses for the gateway and the main SPA page.
+PUBLIC_HOST = "localhost"
+#: The SPA again, on an origin matched by the subdomain wildcard ``http://*.localhost:*``.
+WILDCARD_HOST = "app.localhost"
+#: The SPA again, on an origin no environment lists (same server, different origin).
+BLOCKED_HOST = LOOPBACK
+
+
+@dataclass
+class DemoStack:
+    """A running demo.  Use as a context manager, or call :meth:`stop`."""
+
+    settings: GatewaySettings
+    cors: bool
+    gateway: Gateway
+    orders: Recorder
+    users: Recorder
+    servers: dict[str, LoopbackServer] = field(default_factory=dict)
+
+    def port(self, name: str) -> int:
+        return self.servers[name].port
+
+    @property
+    def gateway_url(self) -> str:
+        return self.servers["gateway"].url(PUBLIC_HOST)
+
+    @property
+    def spa_url(self) -> str:
+        """The SPA on its allowed origin (``http://localhost:PORT/``)."""
+        return self.servers["spa"].url(PUBLIC_HOST) + "/"
+
+    @property
+    def wildcard_spa_url(self) -> str:
+        return self.servers["spa"].url(WILDCARD_HOST) + "/"
+
+    @property
+    def blocked_spa_url(self) -> str:
+        return self.servers["spa"].url(BLOCKED_HOST) + "/"
+
+    def stop(self) -> None:
+        """Stop every server (the SPA first, the services last)."""
+        for name in ("spa", "gateway", "orders", "users"):
+            server = self.servers.pop(name, None)
+            if server is not None:
+                server.stop()
+
+    def __enter__(self) -> DemoStack:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_stack(
+    *,
+    environment: str | None = None,
+    cors: bool = True,
+    spa_port: int = 0,
+    gateway_port: int = 0,
+    orders_port: int = 0,
+    users_port: int = 0,
+    access_log: TextIO | None = None,
+) -> DemoStack:
+    """Start the services, the gateway (with ``CORSMiddleware`` unless ``cors=False``) and the SPA.
+
+    Port ``0`` means any free port.  On failure (a port in use) whatever started is stopped.
+    """
+    settings = load_settings(environment)
+    servers: dict[str, LoopbackServer] = {}
+    try:
+        for name, port in (
+            ("users", users_port), ("orders", orders_port),
+            ("gateway", gateway_port), ("spa", spa_port),
+        ):
+            servers[name] = LoopbackServer(label=name, port=port, access_log=access_log)
+        users, orders = create_users_app(), create_orders_app()
+        app, gateway = build_gateway(
+            {"/orders": servers["orders"].url(), "/users": servers["users"].url()},
+            settings.policy if cors else None,
+            debug=settings.debug,
+        )
+        stack = DemoStack(settings, cors, gateway, orders, users, servers)
+        servers["users"].start(users)
+        servers["orders"].start(orders)
+        servers["gateway"].start(app)
+        servers["spa"].start(SpaApp(_spa_config(stack)))
+    except BaseException:
+        for server in servers.values():
+            server.stop()
+        raise
+    return stack
+
+
+def _spa_config(stack: DemoStack) -> dict[str, Any]:
+    policy = stack.settings.policy
+    return {
+        "gateway": stack.gateway_url,
+        "environment": stack.settings.environment,
+        "cors": stack.cors,
+        "allowOrigins": [str(o) for o in policy.allow_origins] if stack.cors else [],
+        "exposeHeaders": list(policy.expose_headers) if stack.cors else [],
+        "maxAge": policy.max_age if stack.cors else None,
+        "pages": {
+            "allowed": stack.spa_url,
+            "wildcard": stack.wildcard_spa_url,
+            "blocked": stack.blocked_spa_url,
+        },
+    }
