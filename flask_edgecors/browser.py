@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .fetch import (
     Failure,
+    authorization_only_by_wildcard,
     check_cors,
     check_preflight,
     cors_unsafe_request_header_names,
@@ -123,6 +124,7 @@ class FetchResult:
     fix: str | None = None
     item: str | None = None
     notes: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
 
     @property
     def blocked(self) -> bool:
@@ -149,6 +151,7 @@ class FetchResult:
             "steps": [s.to_dict() for s in self.steps],
             "exchanges": [e.to_dict() for e in self.exchanges],
             "notes": list(self.notes),
+            "warnings": list(self.warnings),
         }
 
     def to_json(self) -> str:
@@ -162,6 +165,7 @@ class FetchResult:
             f" (credentials: {'include' if self.credentials else 'omit'})"
         ]
         lines.extend(f"  note: {_e(note, 400)}" for note in self.notes)
+        lines.extend(f"  WARNING: {_e(text, 600)}" for text in self.warnings)
         for number, step in enumerate(self.steps, 1):
             mark = "ok  " if step.ok else "FAIL"
             lines.append(f"  {number}. [{mark}] {step.name}: {_e(step.detail, 600)}")
@@ -226,7 +230,9 @@ class _State:
     steps: list[Step] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     preflight: bool = False
+    strict: bool = False
 
     def step(self, name: str, ok: bool, detail: str) -> None:
         self.steps.append(Step(name, ok, detail))
@@ -240,13 +246,18 @@ def run_fetch(
     method: str = "GET",
     headers: Iterable[str | Header] = (),
     credentials: bool = False,
+    strict: bool = False,
 ) -> FetchResult:
     """Emulate ``fetch(url, {method, headers, credentials, mode: "cors"})`` from ``origin``.
+
+    By default the verdict is Chromium's; where Chromium is laxer than the Fetch standard (it
+    still lets `*` in Access-Control-Allow-Headers cover ``Authorization``) the result carries
+    a warning, and ``strict=True`` applies the standard instead.
 
     Raises ``ValueError`` for a request a browser would refuse to make (a forbidden or invalid
     method, an invalid header); transport errors propagate.
     """
-    state = _State()
+    state = _State(strict=strict)
     sent_method = prepare_method(method)
     if sent_method != method:
         state.notes.append(f"fetch() normalises the method {method!r} to {sent_method!r}")
@@ -397,7 +408,18 @@ def _preflight(
     else:
         failure = check_cors(response.headers, origin, credentials, "the preflight response")
         if failure is None:
-            failure = check_preflight(response.headers, method, unsafe, credentials)
+            failure = check_preflight(
+                response.headers, method, unsafe, credentials,
+                authorization_wildcard=not state.strict,
+            )
+        if failure is None and authorization_only_by_wildcard(
+            response.headers, unsafe, credentials
+        ):
+            state.warnings.append(
+                "only `*` in Access-Control-Allow-Headers covers Authorization: Chromium accepts "
+                "that, but the Fetch standard never lets `*` cover Authorization and browsers "
+                "that follow it block the request: add `Authorization` to allow_headers"
+            )
     if failure is not None:
         state.step(name, False, failure.message)
         return failure
@@ -453,6 +475,7 @@ def _blocked(
         fix=failure.fix,
         item=failure.item,
         notes=tuple(state.notes),
+        warnings=tuple(state.warnings),
     )
 
 
@@ -486,4 +509,5 @@ def _result(
         exchanges=tuple(state.exchanges),
         message="the browser hands the response to the script",
         notes=tuple(state.notes),
+        warnings=tuple(state.warnings),
     )

@@ -284,8 +284,13 @@ def check_preflight(
     method: str,
     unsafe_names: Sequence[str],
     credentials: bool,
+    authorization_wildcard: bool = False,
 ) -> Failure | None:
-    """The method and header checks of Fetch "CORS-preflight fetch" (after the CORS check)."""
+    """The method and header checks of Fetch "CORS-preflight fetch" (after the CORS check).
+
+    ``authorization_wildcard=True`` lets `*` (without credentials) cover ``Authorization`` as
+    Chromium still does; the standard (the default here) never does.
+    """
     methods = _extract_list(get_header(headers, "Access-Control-Allow-Methods")[0])
     if methods is None:
         return Failure(
@@ -311,15 +316,14 @@ def check_preflight(
     for name in unsafe_names:
         if name in lowered:
             continue
-        if name in NON_WILDCARD_REQUEST_HEADERS:
-            if "*" in names:
-                return Failure(
-                    "header_not_allowed",
-                    f"`{name}` is not covered by `*` in Access-Control-Allow-Headers",
-                    f"`*` never covers Authorization: add `{_display(name)}` to allow_headers",
-                    name,
-                )
-        elif not credentials and "*" in names:
+        if name in NON_WILDCARD_REQUEST_HEADERS and not authorization_wildcard and "*" in names:
+            return Failure(
+                "header_not_allowed",
+                f"`{name}` is not covered by `*` in Access-Control-Allow-Headers",
+                f"`*` never covers Authorization: add `{_display(name)}` to allow_headers",
+                name,
+            )
+        if not credentials and "*" in names:
             continue
         if "*" in names:
             fix = (
@@ -337,6 +341,16 @@ def check_preflight(
             name,
         )
     return None
+
+
+def authorization_only_by_wildcard(
+    headers: Sequence[Header], unsafe_names: Sequence[str], credentials: bool
+) -> bool:
+    """True when only a `*` in Access-Control-Allow-Headers would cover ``Authorization``."""
+    if credentials or "authorization" not in unsafe_names:
+        return False
+    names = _extract_list(get_header(headers, "Access-Control-Allow-Headers")[0]) or []
+    return "*" in names and "authorization" not in {n.lower() for n in names}
 
 
 def _method_failure(method: str, methods: list[str], credentials: bool) -> Failure:
