@@ -26,6 +26,12 @@ Header = tuple[str, str]
 #: Vary of every preflight answer (Fetch: the answer depends on all three request headers).
 PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
 ORIGIN_VARY = ("Origin",)
+
+#: Preflight answers are cached per compiled policy (when no origin callable is involved, the
+#: answer is a pure function of the request's four values): at most this many entries, and
+#: only for requests whose values are short; the cache is emptied when full.
+PREFLIGHT_CACHE_SIZE = 512
+_PREFLIGHT_CACHE_MAX_KEY = 2048
 #: Longest method a wildcard ``allow_methods`` accepts (and may reflect): no echoed megabyte.
 MAX_METHOD_LENGTH = 64
 
@@ -51,12 +57,16 @@ class CompiledPolicy:
 
     __slots__ = (
         "_actual_tail",
+        "_actual_tail_vary",
         "_allow_methods_value",
+        "_exact",
         "_explicit_headers_value",
         "_header_wildcard",
         "_headers",
         "_method_wildcard",
         "_methods",
+        "_only_exact",
+        "_preflight_cache",
         "_preflight_fixed",
         "allow_all",
         "credentials",
@@ -89,6 +99,10 @@ class CompiledPolicy:
     _allow_methods_value: str | None
     _explicit_headers_value: str
     _actual_tail: tuple[Header, ...]
+    _actual_tail_vary: tuple[Header, ...]
+    _exact: frozenset[str]
+    _only_exact: bool
+    _preflight_cache: dict[tuple[str, str, str | None, str | None], PreflightResult] | None
     _preflight_fixed: tuple[Header, ...]
 
     def __init__(
@@ -137,6 +151,12 @@ class CompiledPolicy:
         if policy.expose_headers:
             tail.append(("Access-Control-Expose-Headers", ", ".join(policy.expose_headers)))
         s(self, "_actual_tail", tuple(tail))
+        # Hot-path copies: the exact-origin set is probed inline, and the tail of an allowed
+        # actual answer comes with its Vary header already attached.
+        s(self, "_actual_tail_vary", (*tail, *((("Vary", "Origin"),) if self.vary_actual else ())))
+        s(self, "_exact", matcher.exact)
+        s(self, "_only_exact", matcher.only_exact)
+        s(self, "_preflight_cache", None if matcher.callables else {})
 
         fixed: list[Header] = []
         if policy.allow_credentials:
@@ -184,7 +204,7 @@ class CompiledPolicy:
         """The ``Access-Control-Allow-Origin`` value for ``origin``, or ``None`` if refused."""
         if self.star_origin:
             return "*"
-        if self.match(origin):
+        if origin in self._exact or (not self._only_exact and self.match(origin)):
             return origin
         return None
 
@@ -192,8 +212,17 @@ class CompiledPolicy:
         """CORS headers for an actual request from ``origin``; ``None`` when not allowed."""
         if self.star_origin:
             return (("Access-Control-Allow-Origin", "*"), *self._actual_tail)
-        if self.match(origin):
+        if origin in self._exact or (not self._only_exact and self.match(origin)):
             return (("Access-Control-Allow-Origin", origin), *self._actual_tail)
+        return None
+
+    def actual_headers_vary(self, origin: str) -> tuple[Header, ...] | None:
+        """:meth:`actual_headers` plus ``Vary: Origin`` when the answer depends on the origin
+        (the whole tuple a response without ``Vary`` or CORS headers of its own gets)."""
+        if self.star_origin:
+            return (("Access-Control-Allow-Origin", "*"), *self._actual_tail_vary)
+        if origin in self._exact or (not self._only_exact and self.match(origin)):
+            return (("Access-Control-Allow-Origin", origin), *self._actual_tail_vary)
         return None
 
     def preflight(
@@ -210,6 +239,27 @@ class CompiledPolicy:
         ``Access-Control-Request-Private-Network``.  One unknown header fails the whole
         preflight: a filtered subset is never answered.
         """
+        cache = self._preflight_cache
+        if cache is None:
+            return self._answer_preflight(origin, method, request_headers, private_network)
+        key = (origin, method, request_headers, private_network)
+        result = cache.get(key)
+        if result is None:
+            result = self._answer_preflight(origin, method, request_headers, private_network)
+            size = len(origin) + len(method) + len(request_headers or "")
+            if size + len(private_network or "") <= _PREFLIGHT_CACHE_MAX_KEY:
+                if len(cache) >= PREFLIGHT_CACHE_SIZE:
+                    cache.clear()
+                cache[key] = result
+        return result
+
+    def _answer_preflight(
+        self,
+        origin: str,
+        method: str,
+        request_headers: str | None,
+        private_network: str | None,
+    ) -> PreflightResult:
         allow_origin = self.allow_origin_value(origin)
         if allow_origin is None:
             return PreflightResult(Reason.ORIGIN_NOT_ALLOWED, None, ())

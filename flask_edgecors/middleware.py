@@ -60,6 +60,10 @@ _MAX_CONFLICT_PATHS = 1024
 _UPSTREAM_MODES = ("replace", "defer")
 _MODES = ("enforce", "report")
 _PLAIN = ("Content-Type", "text/plain; charset=utf-8")
+_PREFLIGHT_VARY_HEADER = ("Vary", ", ".join(PREFLIGHT_VARY))
+#: First letters of the header names a response must be looked at closely for (``Access-
+#: Control-*`` and ``Vary``); a response with none of them takes the fast path.
+_SLOW_FIRST = "aAvV"
 _ERROR_BODY = b"Internal Server Error"
 #: The keyword arguments of CORSPolicy, accepted as shorthand by CORSMiddleware.
 _POLICY_OPTIONS = frozenset(name for name in CORSPolicy.__slots__ if not name.startswith("_"))
@@ -387,24 +391,64 @@ class CORSMiddleware:
                 return self.app(environ, start_response)  # report mode changes no response
             # Vary: Origin even for allow-all: its CORS answer depends on Origin being present,
             # so a shared cache must not serve this (header-less) response to a CORS request.
-            return self._run(environ, start_response, (), ORIGIN_VARY, None)
-        if environ.get("REQUEST_METHOD") == "OPTIONS" and ACRM_ENVIRON in environ:
-            return self._preflight(environ, start_response, policy, origin, observe)
-        extra = policy.actual_headers(origin)
-        if self._report:
-            decision = self._decision(
-                environ, policy, Kind.ACTUAL, extra is not None,
-                Reason.ALLOWED if extra is not None else Reason.ORIGIN_NOT_ALLOWED,
-            )
-            return self._report_call(environ, start_response, decision, policy)
-        if observe:
-            self._emit(
-                self._decision(
-                    environ, policy, Kind.ACTUAL, extra is not None,
-                    Reason.ALLOWED if extra is not None else Reason.ORIGIN_NOT_ALLOWED,
+            vary: tuple[str, ...] = ORIGIN_VARY
+            cors_headers: tuple[Header, ...] = _ORIGIN_VARY_ONLY
+        else:
+            if environ.get("REQUEST_METHOD") == "OPTIONS" and ACRM_ENVIRON in environ:
+                return self._preflight(environ, start_response, policy, origin, observe)
+            # The CORS headers with Vary: Origin attached (what a plain response gets as is).
+            fast = policy.actual_headers_vary(origin)
+            if self._report:
+                decision = self._decision(
+                    environ, policy, Kind.ACTUAL, fast is not None,
+                    Reason.ALLOWED if fast is not None else Reason.ORIGIN_NOT_ALLOWED,
                 )
-            )
-        return self._run(environ, start_response, extra or (), policy.vary_actual, origin)
+                return self._report_call(environ, start_response, decision, policy)
+            if observe:
+                self._emit(
+                    self._decision(
+                        environ, policy, Kind.ACTUAL, fast is not None,
+                        Reason.ALLOWED if fast is not None else Reason.ORIGIN_NOT_ALLOWED,
+                    )
+                )
+            vary = policy.vary_actual
+            cors_headers = fast if fast is not None else _VARY_HEADERS[vary]
+        # Inlined on purpose (this is the per-request hot path): call the app with a
+        # start_response that injects the CORS headers and merges Vary.  ``cors_headers`` is
+        # the CORS headers followed by the Vary header of ``vary``: the exact result of the
+        # general path for a response without ``Access-Control-*`` or ``Vary`` headers of its
+        # own (checked by first letter), which then simply gets ``cors_headers`` appended.
+        replace = self._replace
+
+        def cors_start_response(
+            status: str, headers: list[Header], exc_info: OptExcInfo | None = None
+        ) -> Callable[[bytes], object]:
+            for name, _ in headers:
+                if not name or name[0] in _SLOW_FIRST:
+                    break
+            else:
+                return start_response(status, [*headers, *cors_headers], exc_info)
+            extra = cors_headers[: len(cors_headers) - 1] if vary else cors_headers
+            if replace:
+                out, removed = strip_cors_headers(headers)
+                if removed:
+                    self._note_conflict(environ)
+                out.extend(extra)
+            else:
+                out = list(headers)
+                if not any(name.lower() == "access-control-allow-origin" for name, _ in out):
+                    out.extend(extra)
+            if vary:
+                merge_vary(out, vary)
+            return start_response(status, out, exc_info)
+
+        try:
+            return self.app(environ, cors_start_response)
+        except Exception:
+            if self.propagate_exceptions:
+                raise
+            extra = cors_headers[: len(cors_headers) - 1] if vary else cors_headers
+            return self._error_response(environ, start_response, extra, vary)
 
     def _preflight(
         self,
@@ -428,8 +472,8 @@ class CORSMiddleware:
             if self._report:
                 return self._report_call(environ, start_response, decision, policy)
             self._emit(decision)
-        vary = ("Vary", ", ".join(PREFLIGHT_VARY))
-        if result.allowed:
+        vary = _PREFLIGHT_VARY_HEADER
+        if result.reason == _ALLOWED:
             # Fetch: any 2xx ends a successful preflight; 204 has no body and no Content-Type.
             start_response("204 No Content", [*result.headers, vary])
             return []
@@ -447,40 +491,6 @@ class CORSMiddleware:
         headers.append(("Content-Length", str(len(body))))
         start_response("403 Forbidden", headers)
         return [body]
-
-    def _run(
-        self,
-        environ: WSGIEnvironment,
-        start_response: StartResponse,
-        extra: tuple[Header, ...],
-        vary: tuple[str, ...],
-        origin: str | None,
-    ) -> Iterable[bytes]:
-        """Call the app with a ``start_response`` that injects ``extra`` and merges ``vary``."""
-        replace = self._replace
-
-        def cors_start_response(
-            status: str, headers: list[Header], exc_info: OptExcInfo | None = None
-        ) -> Callable[[bytes], object]:
-            if replace:
-                out, removed = strip_cors_headers(headers)
-                if removed:
-                    self._note_conflict(environ)
-                out.extend(extra)
-            else:
-                out = list(headers)
-                if not any(name.lower() == "access-control-allow-origin" for name, _ in out):
-                    out.extend(extra)
-            if vary:
-                merge_vary(out, vary)
-            return start_response(status, out, exc_info)
-
-        try:
-            return self.app(environ, cors_start_response)
-        except Exception:
-            if self.propagate_exceptions:
-                raise
-            return self._error_response(environ, start_response, extra, vary)
 
     def _error_response(
         self,
@@ -623,6 +633,15 @@ class CORSMiddleware:
                 escape_for_log(environ.get("PATH_INFO", "")),
             )
         return self.app(environ, start_response)
+
+
+_ALLOWED = Reason.ALLOWED
+#: ``Vary`` tokens -> the header tuple a response without a ``Vary`` of its own gets.
+_VARY_HEADERS: dict[tuple[str, ...], tuple[Header, ...]] = {
+    (): (),
+    ORIGIN_VARY: (("Vary", ", ".join(ORIGIN_VARY)),),
+}
+_ORIGIN_VARY_ONLY = _VARY_HEADERS[ORIGIN_VARY]
 
 
 def _with_report(decision: Decision, verdict: str) -> Decision:

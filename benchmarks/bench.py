@@ -1,0 +1,654 @@
+"""flask_edgecors benchmark: CORSMiddleware and EdgeCORS against wsgicors and flask-cors.
+
+Run from the repository root::
+
+    python benchmarks/bench.py            # full in-process run (about a minute)
+    python benchmarks/bench.py --quick    # under 30 s, what CI runs
+    python benchmarks/bench.py --json out.json
+    python benchmarks/bench.py --server   # also gunicorn on loopback + wrk (requests/s)
+
+Method (see benchmarks/README.md): every contestant is built once; each request kind has a
+prebuilt environ that is copied per call; start_response is a no-op; the body is consumed and
+``close()`` called, as a server would.  Contestants are interleaved in rounds (a batch of calls
+per contestant and kind per round, in a shuffled order, GC off inside a batch) and the figure
+is the median per-call time over the rounds.  Before timing, every contestant's answer to every
+request kind is checked; one that does not emit the expected CORS headers is flagged (and the
+exit status is 1), never timed silently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import apps  # noqa: E402
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+# -- request kinds ----------------------------------------------------------------------------
+
+PREFLIGHT_HEADERS = "content-type, x-request-id"
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    method: str
+    headers: dict[str, str]
+    variant: str  # "pub" or "cred": which build of each contestant answers it
+    label: str
+
+
+KINDS = [
+    Kind("no_origin", "GET", {}, "pub", "no Origin"),
+    Kind("allowed_get", "GET", {"Origin": apps.APP_ORIGIN}, "pub", "allowed simple GET"),
+    Kind("disallowed_get", "GET", {"Origin": apps.EVIL_ORIGIN}, "pub", "disallowed GET"),
+    Kind(
+        "credentialed_get", "GET",
+        {"Origin": apps.APP_ORIGIN, "Cookie": "session=0123456789abcdef"}, "cred",
+        "credentialed GET",
+    ),
+    Kind(
+        "preflight_allowed", "OPTIONS",
+        {
+            "Origin": apps.APP_ORIGIN,
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": PREFLIGHT_HEADERS,
+        },
+        "pub", "allowed preflight",
+    ),
+    Kind(
+        "preflight_denied", "OPTIONS",
+        {
+            "Origin": apps.EVIL_ORIGIN,
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": PREFLIGHT_HEADERS,
+        },
+        "pub", "denied preflight",
+    ),
+]
+KIND_BY_NAME = {k.name: k for k in KINDS}
+
+
+def check_answer(kind: str, status: str, headers: list[tuple[str, str]]) -> list[str]:
+    """What is wrong with a CORS contestant's answer to ``kind`` (empty: it is right)."""
+    values: dict[str, list[str]] = {}
+    for name, value in headers:
+        values.setdefault(name.lower(), []).append(value)
+    acao = values.get("access-control-allow-origin", [])
+    acac = values.get("access-control-allow-credentials", [])
+    problems: list[str] = []
+    if kind in ("no_origin", "disallowed_get", "preflight_denied"):
+        if acao:
+            problems.append(f"Access-Control-Allow-Origin {acao!r} where none is due")
+        if acac:
+            problems.append("Access-Control-Allow-Credentials without an allowed origin")
+        return problems
+    if acao != [apps.APP_ORIGIN]:
+        problems.append(f"Access-Control-Allow-Origin is {acao!r}, expected [{apps.APP_ORIGIN!r}]")
+    if kind == "credentialed_get" and acac != ["true"]:
+        problems.append(f"Access-Control-Allow-Credentials is {acac!r}, expected ['true']")
+    if kind == "allowed_get":
+        expose = ",".join(values.get("access-control-expose-headers", [])).lower()
+        if "x-request-id" not in expose:
+            problems.append("Access-Control-Expose-Headers lacks X-Request-Id")
+    if kind == "preflight_allowed":
+        if not status.startswith("2"):
+            problems.append(f"status {status!r} is not 2xx")
+        methods = ",".join(values.get("access-control-allow-methods", [])).upper()
+        if "PUT" not in methods:
+            problems.append(f"Access-Control-Allow-Methods {methods!r} lacks PUT")
+        allowed = ",".join(values.get("access-control-allow-headers", [])).lower()
+        for name in ("content-type", "x-request-id"):
+            if name not in allowed and "*" not in allowed:
+                problems.append(f"Access-Control-Allow-Headers {allowed!r} lacks {name}")
+    return problems
+
+
+# -- contestants ------------------------------------------------------------------------------
+
+
+@dataclass
+class Contestant:
+    family: str  # "wsgi", "flask" or "scale"
+    name: str
+    builds: dict[str, WSGIApp]  # variant -> app
+    kinds: tuple[str, ...]
+    baseline: str | None  # the bare contestant of the family (None: it is the baseline)
+    note: str = ""
+
+
+def build_contestants(quick: bool) -> tuple[list[Contestant], list[str]]:
+    notes: list[str] = []
+    all_kinds = tuple(k.name for k in KINDS)
+    out = [
+        Contestant("wsgi", "wsgi bare", {"pub": apps.bare_wsgi, "cred": apps.bare_wsgi},
+                   all_kinds, None),
+        Contestant("wsgi", "wsgicors", {v: apps.wrap_wsgicors(apps.bare_wsgi, v == "cred")
+                                        for v in ("pub", "cred")}, all_kinds, "wsgi bare"),
+        Contestant("wsgi", "CORSMiddleware", {v: apps.wrap_edgecors(apps.bare_wsgi, v == "cred")
+                                              for v in ("pub", "cred")}, all_kinds, "wsgi bare"),
+    ]
+    bare_flask = apps.make_flask()
+    out.append(Contestant("flask", "flask bare", {"pub": bare_flask, "cred": bare_flask},
+                          all_kinds, None))
+    out.append(Contestant("flask", "flask-cors", {v: apps.flask_with_flask_cors(v == "cred")
+                                                  for v in ("pub", "cred")}, all_kinds,
+                          "flask bare"))
+    try:
+        edge = {v: apps.flask_with_edgecors(v == "cred") for v in ("pub", "cred")}
+    except ImportError as exc:
+        notes.append(f"EdgeCORS not benchmarked: the Flask layer is not importable ({exc})")
+    else:
+        out.append(Contestant("flask", "EdgeCORS", edge, all_kinds, "flask bare"))
+    out.append(Contestant("flask", "flask+CORSMiddleware",
+                          {v: apps.flask_with_middleware(v == "cred") for v in ("pub", "cred")},
+                          all_kinds, "flask bare",
+                          "CORSMiddleware on app.wsgi_app, for context"))
+
+    # origin-list scale: the matching origin is the last one configured.
+    scale: list[tuple[str, list[str], str]] = []
+    for n in (1, 100, 10_000):
+        origins = [f"https://app{i}.example.com" for i in range(n)]
+        scale.append((f"exact x{n}", origins, origins[-1]))
+    for n in (1, 100, 1_000):
+        patterns = [f"https://*.tenant{i}.example.com" for i in range(n)]
+        scale.append((f"wildcard x{n}", patterns, f"https://app.tenant{n - 1}.example.com"))
+    for label, origins, match in scale:
+        app = apps.wrap_edgecors(apps.bare_wsgi, False, origins)
+        out.append(Contestant("scale", f"CORSMiddleware {label}", {"pub": app},
+                              ("allowed_get",), "wsgi bare", match))
+    for label, origins, match in scale:
+        app = apps.wrap_wsgicors(apps.bare_wsgi, False, origins)
+        out.append(Contestant("scale", f"wsgicors {label}", {"pub": app}, ("allowed_get",),
+                              "wsgi bare", match))
+    if not quick:
+        notes.append("flask-cors is not run at scale: it tries every origin as a pattern per "
+                     "request (10,000 origins take milliseconds per request)")
+    return out, notes
+
+
+# -- one WSGI call ----------------------------------------------------------------------------
+
+
+def _noop_write(data: bytes) -> None:
+    return None
+
+
+def _noop_start_response(status: str, headers: list[Any], exc_info: Any = None) -> Any:
+    return _noop_write
+
+
+def call_once(app: WSGIApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """One WSGI call that records the status and headers (for the checks, not timed)."""
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[Any], exc_info: Any = None) -> Any:
+        seen["status"] = status
+        seen["headers"] = list(headers)
+        return _noop_write
+
+    result = app(environ.copy(), start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return seen["status"], seen["headers"], body
+
+
+def _timer(app: WSGIApp, environ: dict[str, Any], closes: bool) -> Callable[[int], float]:
+    """A batch runner: ``run(n)`` makes n calls and returns the mean ns per call."""
+    copy = environ.copy
+    sr = _noop_start_response
+    clock = time.perf_counter_ns
+
+    if closes:
+        def run(n: int) -> float:
+            t0 = clock()
+            for _ in range(n):
+                result = app(copy(), sr)
+                for _chunk in result:
+                    pass
+                result.close()  # type: ignore[attr-defined]
+            return (clock() - t0) / n
+    else:
+        def run(n: int) -> float:
+            t0 = clock()
+            for _ in range(n):
+                for _chunk in app(copy(), sr):
+                    pass
+            return (clock() - t0) / n
+
+    return run
+
+
+@dataclass
+class Task:
+    contestant: Contestant
+    kind: str
+    app: WSGIApp
+    environ: dict[str, Any]
+    problems: list[str]
+    run: Callable[[int], float] = field(repr=False)
+    n: int = 0
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def median_ns(self) -> float:
+        return statistics.median(self.samples)
+
+
+def build_tasks(contestants: list[Contestant]) -> list[Task]:
+    tasks: list[Task] = []
+    for c in contestants:
+        for kind_name in c.kinds:
+            kind = KIND_BY_NAME[kind_name]
+            headers = dict(kind.headers)
+            if c.family == "scale":
+                headers["Origin"] = c.note
+            environ = apps.make_environ(kind.method, apps.PATH, headers)
+            app = c.builds[kind.variant]
+            status, out_headers, _ = call_once(app, environ)
+            problems: list[str] = []
+            if c.baseline is not None:
+                expected = kind_name
+                problems = check_answer(expected, status, out_headers)
+                if c.family == "scale":
+                    got = [v for n, v in out_headers if n.lower() == "access-control-allow-origin"]
+                    problems = [] if got == [c.note] else [
+                        f"Access-Control-Allow-Origin is {got!r}, expected [{c.note!r}]"]
+            result = app(environ.copy(), _noop_start_response)
+            closes = hasattr(result, "close")
+            for _chunk in result:
+                pass
+            if closes:
+                result.close()  # type: ignore[attr-defined]
+            tasks.append(Task(c, kind_name, app, environ, problems, _timer(app, environ, closes)))
+    return tasks
+
+
+def measure(tasks: list[Task], rounds: int, batch_ms: float, seed: int = 7) -> None:
+    """Calibrate a batch size per task, then time all tasks interleaved in shuffled rounds."""
+    for task in tasks:
+        task.run(50)  # warm caches (lru caches, url map, first-call paths)
+        est = max(task.run(200), 1.0)
+        task.n = max(20, int(batch_ms * 1e6 / est))
+    rng = random.Random(seed)
+    order = list(tasks)
+    gc_was_enabled = gc.isenabled()
+    try:
+        for _ in range(rounds):
+            rng.shuffle(order)
+            gc.collect()
+            gc.disable()
+            for task in order:
+                task.samples.append(task.run(task.n))
+            gc.enable()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def _us(ns: float) -> str:
+    return f"{ns / 1000:8.2f}"
+
+
+def summarise(tasks: list[Task]) -> dict[str, Any]:
+    med: dict[tuple[str, str], float] = {(t.contestant.name, t.kind): t.median_ns for t in tasks}
+    rows = []
+    for t in tasks:
+        base = t.contestant.baseline
+        base_ns = med.get((base, t.kind)) if base else None
+        rows.append({
+            "family": t.contestant.family,
+            "contestant": t.contestant.name,
+            "kind": t.kind,
+            "median_ns": round(t.median_ns, 1),
+            "overhead_ns": round(t.median_ns - base_ns, 1) if base_ns is not None else None,
+            "batch": t.n,
+            "rounds": len(t.samples),
+            "problems": t.problems,
+        })
+    return {"rows": rows, "median": med}
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def targets(med: dict[tuple[str, str], float]) -> list[dict[str, Any]]:
+    """The issue's figures: each as (measured, limit, pass)."""
+    def ov(name: str, base: str, kind: str) -> float | None:
+        if (name, kind) not in med or (base, kind) not in med:
+            return None
+        return med[(name, kind)] - med[(base, kind)]
+
+    out: list[dict[str, Any]] = []
+
+    def add(label: str, value: float | None, limit: float, unit: str) -> None:
+        out.append({
+            "target": label, "value": None if value is None else round(value, 3),
+            "limit": limit, "unit": unit,
+            "pass": None if value is None else value <= limit,
+        })
+
+    add("CORSMiddleware allowed GET overhead / wsgicors overhead",
+        _ratio(ov("CORSMiddleware", "wsgi bare", "allowed_get"),
+               ov("wsgicors", "wsgi bare", "allowed_get")), 0.7, "ratio")
+    no_origin = ov("CORSMiddleware", "wsgi bare", "no_origin")
+    add("CORSMiddleware no-Origin overhead over bare", None if no_origin is None
+        else no_origin / 1000, 0.5, "us")
+    add("CORSMiddleware allowed preflight / wsgicors allowed preflight",
+        _ratio(med.get(("CORSMiddleware", "preflight_allowed")),
+               med.get(("wsgicors", "preflight_allowed"))), 1.0, "ratio")
+    add("10,000 exact origins / 1 exact origin",
+        _ratio(med.get(("CORSMiddleware exact x10000", "allowed_get")),
+               med.get(("CORSMiddleware exact x1", "allowed_get"))), 1.15, "ratio")
+    add("1,000 wildcard patterns / 1 wildcard pattern",
+        _ratio(med.get(("CORSMiddleware wildcard x1000", "allowed_get")),
+               med.get(("CORSMiddleware wildcard x1", "allowed_get"))), 1.15, "ratio")
+    add("EdgeCORS allowed preflight / flask-cors allowed preflight",
+        _ratio(med.get(("EdgeCORS", "preflight_allowed")),
+               med.get(("flask-cors", "preflight_allowed"))), 1 / 50, "ratio")
+    add("EdgeCORS allowed GET / bare Flask allowed GET - 1",
+        None if ("EdgeCORS", "allowed_get") not in med else
+        med[("EdgeCORS", "allowed_get")] / med[("flask bare", "allowed_get")] - 1, 0.03, "ratio")
+    return out
+
+
+def print_report(tasks: list[Task], summary: dict[str, Any], tgt: list[dict[str, Any]],
+                 notes: list[str], elapsed: float) -> None:
+    med = summary["median"]
+    flagged = {(t.contestant.name, t.kind): t.problems for t in tasks if t.problems}
+    print(f"\nflask_edgecors benchmark: Python {platform.python_version()} "
+          f"({platform.python_implementation()}), {os.cpu_count()} CPUs, "
+          f"{len(tasks[0].samples)} rounds, {elapsed:.1f} s")
+    print("figures: median time per in-process WSGI call in µs (environ copy, call, body, close);"
+          "\n+over = overhead over the bare app of the same family; "
+          "! = wrong CORS answer (see below)")
+    for family, peers in (("wsgi", ("wsgicors",)), ("flask", ("flask-cors",))):
+        names = []
+        for t in tasks:
+            if t.contestant.family == family and t.contestant.name not in names:
+                names.append(t.contestant.name)
+        ours = "CORSMiddleware" if family == "wsgi" else "EdgeCORS"
+        print(f"\n== {family.upper()} family ==")
+        head = f"{'request kind':20}" + "".join(f"{n[:20]:>22}" for n in names)
+        head += f"{'ours/' + peers[0]:>20}" if (ours in names) else ""
+        print(head)
+        for kind in KINDS:
+            line = f"{kind.label:20}"
+            for name in names:
+                value = med.get((name, kind.name))
+                mark = "!" if (name, kind.name) in flagged else " "
+                line += f"{_us(value) if value is not None else '':>21}{mark}"
+            if ours in names:
+                r = _ratio(med.get((ours, kind.name)), med.get((peers[0], kind.name)))
+                line += f"{r:>19.2f}x" if r is not None else ""
+            print(line)
+        base = names[0]
+        print(f"{'  +over ' + base:20}")
+        for kind in KINDS:
+            line = f"{'  ' + kind.label:20}"
+            for name in names:
+                if name == base:
+                    line += f"{'':>22}"
+                    continue
+                value, bv = med.get((name, kind.name)), med.get((base, kind.name))
+                line += f"{_us(value - bv):>21} " if value is not None and bv else f"{'':>22}"
+            if ours in names:
+                r = _ratio(
+                    None if (ours, kind.name) not in med
+                    else med[(ours, kind.name)] - med[(base, kind.name)],
+                    None if (peers[0], kind.name) not in med
+                    else med[(peers[0], kind.name)] - med[(base, kind.name)])
+                line += f"{r:>19.2f}x" if r is not None and r > 0 else ""
+            print(line)
+    print("\n== origin-list scale (allowed GET, the matching origin configured last) ==")
+    base = med.get(("wsgi bare", "allowed_get"), 0.0)
+    firsts: dict[str, float] = {}
+    for t in tasks:
+        if t.contestant.family != "scale":
+            continue
+        lib, label = t.contestant.name.split(" ", 1)
+        group = lib + " " + label.split(" ")[0]
+        firsts.setdefault(group, t.median_ns)
+        mark = "!" if t.problems else " "
+        print(f"{t.contestant.name:34}{_us(t.median_ns)}{mark} µs   +over {_us(t.median_ns - base)}"
+              f"   x{t.median_ns / firsts[group]:.3f} of one")
+    print("   (wsgicors caches its origin decision per (origin, method) in an lru_cache of 200,"
+          " so a repeated origin is a cache hit whatever the list size)")
+    print("\n== targets (issue 7) ==")
+    for item in tgt:
+        state = "n/a " if item["pass"] is None else ("PASS" if item["pass"] else "MISS")
+        value = "-" if item["value"] is None else f"{item['value']:.3f}"
+        print(f"  [{state}] {item['target']}: {value} (limit {item['limit']:.3g} {item['unit']})")
+    for note in notes:
+        print(f"note: {note}")
+    if flagged:
+        print("\n== FLAGGED: contestants that did not emit the expected CORS headers ==")
+        for (name, kind), problems in flagged.items():
+            for p in problems:
+                print(f"  {name} / {kind}: {p}")
+
+
+# -- real-server mode -------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("gunicorn did not start listening in time")
+
+
+SERVER_KINDS = {
+    "actual": ("GET", {"Origin": apps.APP_ORIGIN}),
+    "preflight": ("OPTIONS", {
+        "Origin": apps.APP_ORIGIN,
+        "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": PREFLIGHT_HEADERS,
+    }),
+}
+
+
+def _probe(url: str, method: str, headers: dict[str, str]) -> tuple[str, list[tuple[str, str]]]:
+    req = urllib.request.Request(url, method=method, headers=headers)
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        resp.read()
+        return f"{resp.status} {resp.reason}", list(resp.getheaders())
+
+
+def _wrk(url: str, method: str, headers: dict[str, str], seconds: float,
+         workdir: str) -> float:
+    script = Path(workdir) / f"{method.lower()}.lua"
+    script.write_text(f'wrk.method = "{method}"\n')
+    cmd = ["wrk", "-t1", "-c8", f"-d{max(1, round(seconds))}s", "--timeout", "2s",
+           "-s", str(script)]
+    for name, value in headers.items():
+        cmd += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True,
+                         timeout=seconds + 30).stdout
+    for line in out.splitlines():
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1])
+    raise RuntimeError(f"could not read wrk output:\n{out}")
+
+
+def _pyload(url: str, method: str, headers: dict[str, str], seconds: float) -> float:
+    """Fallback load generator: 4 threads of keep-alive http.client, bounded by time."""
+    import http.client
+    import threading
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    counts = [0] * 4
+    stop = time.monotonic() + seconds
+
+    def worker(i: int) -> None:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+        try:
+            while time.monotonic() < stop:
+                conn.request(method, parts.path, headers=headers)
+                conn.getresponse().read()
+                counts[i] += 1
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 10)
+    return sum(counts) / (time.monotonic() - t0)
+
+
+def run_server_mode(seconds: float, rounds: int) -> tuple[dict[str, Any], list[str]]:
+    """gunicorn per contestant (all started first), then load runs interleaved in rounds."""
+    problems: list[str] = []
+    wrk = shutil.which("wrk")
+    tool = "wrk -t1 -c8" if wrk else (
+        "a Python http.client load generator (wrk not found: apt-get install -y wrk)")
+    print(f"\n== real server: gunicorn (1 gthread worker, 4 threads) on 127.0.0.1, load: {tool},"
+          f" {seconds:.0f} s per run, median of {rounds} round(s) ==")
+    names = ("bare", "edgecors", "wsgicors")
+    samples: dict[str, list[float]] = {}
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    urls: dict[str, str] = {}
+    ports: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        try:
+            for name in names:
+                port = ports[name] = _free_port()
+                cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+                       "--workers", "1", "--worker-class", "gthread", "--threads", "4",
+                       "--log-level", "warning", "--chdir", str(ROOT),
+                       f'benchmarks.apps:server_app("{name}")']
+                procs[name] = subprocess.Popen(cmd, cwd=ROOT)
+                urls[name] = f"http://127.0.0.1:{port}{apps.PATH}"
+            for name in names:
+                _wait_port(ports[name], procs[name])
+                for kind, (method, headers) in SERVER_KINDS.items():
+                    status, got = _probe(urls[name], method, headers)
+                    if name != "bare":
+                        check = "preflight_allowed" if kind == "preflight" else "allowed_get"
+                        for p in check_answer(check, status, got):
+                            problems.append(f"server {name} / {kind}: {p}")
+            for _ in range(rounds):
+                for kind, (method, headers) in SERVER_KINDS.items():
+                    for name in names:
+                        if wrk:
+                            rps = _wrk(urls[name], method, headers, seconds, workdir)
+                        else:
+                            rps = _pyload(urls[name], method, headers, seconds)
+                        samples.setdefault(f"{name}/{kind}", []).append(rps)
+        finally:
+            for proc in procs.values():
+                proc.terminate()
+            for proc in procs.values():
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5)
+    rps = {key: round(statistics.median(values), 1) for key, values in samples.items()}
+    print(f"{'requests/s':12}{'bare':>12}{'CORSMiddleware':>16}{'wsgicors':>12}")
+    for kind in SERVER_KINDS:
+        print(f"{kind:12}{rps[f'bare/{kind}']:>12.0f}{rps[f'edgecors/{kind}']:>16.0f}"
+              f"{rps[f'wsgicors/{kind}']:>12.0f}")
+    print("   (bare answers OPTIONS with its normal 200: the floor, not a CORS answer; with one\n"
+          "    worker, the load generator and the server share the 2 CPUs: read ratios, not rps)")
+    for p in problems:
+        print(f"  FLAGGED {p}")
+    return {"tool": "wrk" if wrk else "python", "seconds": seconds, "rounds": rounds,
+            "rps": rps}, problems
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, under 30 s")
+    parser.add_argument("--rounds", type=int, help="rounds of interleaved batches")
+    parser.add_argument("--batch-ms", type=float, help="target duration of one batch")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-': "
+                        "stdout)")
+    parser.add_argument("--server", action="store_true",
+                        help="also run gunicorn on loopback under wrk (requests/s)")
+    parser.add_argument("--server-seconds", type=float, help="duration of one load run")
+    args = parser.parse_args(argv)
+
+    rounds = args.rounds or (15 if args.quick else 41)
+    batch_ms = args.batch_ms or (2.0 if args.quick else 6.0)
+    t0 = time.monotonic()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        contestants, notes = build_contestants(args.quick)
+    tasks = build_tasks(contestants)
+    measure(tasks, rounds, batch_ms)
+    summary = summarise(tasks)
+    tgt = targets(summary["median"])
+    print_report(tasks, summary, tgt, notes, time.monotonic() - t0)
+
+    flagged = [t for t in tasks if t.problems]
+    result: dict[str, Any] = {
+        "python": platform.python_version(), "cpus": os.cpu_count(), "rounds": rounds,
+        "batch_ms": batch_ms, "rows": summary["rows"], "targets": tgt, "notes": notes,
+    }
+    server_problems: list[str] = []
+    if args.server:
+        seconds = args.server_seconds or (1.0 if args.quick else 3.0)
+        result["server"], server_problems = run_server_mode(seconds, 1 if args.quick else 3)
+    if args.json:
+        text = json.dumps(result, indent=2)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n")
+    return 1 if flagged or server_problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
