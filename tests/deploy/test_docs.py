@@ -1,0 +1,43 @@
+"""The documentation's code samples run: every ```python block of docs/*.md is executed.
+
+Each page's blocks run in order in one namespace, in a fresh folder holding a copy of
+examples/policy.toml as ``policy.toml``, with no EDGECORS_* variable set.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DOCS = REPO / "docs"
+BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
+PAGES = sorted(DOCS.glob("*.md"))
+
+
+def test_there_are_pages_with_samples() -> None:
+    assert sum(len(BLOCK.findall(page.read_text())) for page in PAGES) >= 10
+
+
+@pytest.mark.parametrize("page", [pytest.param(p, id=p.name) for p in PAGES])
+def test_python_samples_of_the_page_run(
+    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("EDGECORS_"):
+            monkeypatch.delenv(name)
+    shutil.copy(REPO / "examples" / "policy.toml", tmp_path / "policy.toml")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
+    for number, code in enumerate(BLOCK.findall(page.read_text(encoding="utf-8")), 1):
+        exec(compile(code, f"{page.name} (python block {number})", "exec"), namespace)  # noqa: S102
+
+
+def test_mkdocs_nav_lists_every_page() -> None:
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    listed = set(re.findall(r":\s*([\w.-]+\.md)\s*$", config, re.MULTILINE))
+    assert listed == {p.name for p in PAGES}
