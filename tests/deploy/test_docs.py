@@ -34,7 +34,7 @@ def test_python_samples_of_the_page_run(
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
     for number, code in enumerate(BLOCK.findall(page.read_text(encoding="utf-8")), 1):
-        exec(compile(code, f"{page.name} (python block {number})", "exec"), namespace)  # noqa: S102
+        exec(compile(code, f"{page.name} (python block {number})", "exec"), namespace)
 
 
 def test_mkdocs_nav_lists_every_page() -> None:
