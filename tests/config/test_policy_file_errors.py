@@ -153,9 +153,8 @@ def test_problem_names_file_key_path_and_code(
 def test_json_files_report_the_same_key_paths(
     tmp_path: Path, text: str, code: str, key: str
 ) -> None:
-    import tomllib
-
-    path = write(tmp_path, "policy.json", json.dumps(tomllib.loads(text)))
+    data = read_policy_file(write(tmp_path, "source.toml", text))
+    path = write(tmp_path, "policy.json", json.dumps(data))
     assert (code, f"{path}: {key}") in problems_of(path)
 
 
