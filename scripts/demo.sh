@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[flask]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[flask,toml]'
 exec .venv/bin/python -m examples.gateway "$@"

@@ -2,7 +2,7 @@
 
 Options (each also readable from the environment, e.g. ``EDGECORS_DEMO_GATEWAY_PORT``)::
 
-    --env dev|stage|prod      the policy environment (default: $EDGECORS_ENV, else dev)
+    --env dev|stage|prod      the policy environment in policy.toml ($EDGECORS_ENV, else dev)
     --spa-port 4200           the SPA's web server
     --gateway-port 8080       the API gateway (the only origin the browser calls)
     --orders-port 8081        the orders service (internal)
@@ -52,7 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--env",
         choices=environments(),
         default=None,
-        help="policy environment from policy.json (default: $EDGECORS_ENV, else dev)",
+        help="policy environment in policy.toml (default: $EDGECORS_ENV, else dev)",
     )
     for name, default in DEFAULT_PORTS.items():
         variable = f"EDGECORS_DEMO_{name.upper()}_PORT"
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    except (ConfigurationError, ValueError) as exc:
+    except ConfigurationError as exc:
         print(f"cannot start the demo: the policy is invalid:\n{exc}", file=sys.stderr)
         return 2
     try:

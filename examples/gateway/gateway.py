@@ -26,7 +26,7 @@ from collections import Counter, deque
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from flask_edgecors import CORSMiddleware, Decision
+from flask_edgecors import CORSMiddleware, CORSPolicy, Decision
 from flask_edgecors.decision import Kind
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-    from flask_edgecors import CORSPolicy
+    from flask_edgecors.config import PolicySet
 
 __all__ = ["EdgeStats", "Gateway", "build_gateway"]
 
@@ -283,18 +283,23 @@ def _json(
 
 def build_gateway(
     routes: Mapping[str, str],
-    policy: CORSPolicy | None,
+    policy: PolicySet | CORSPolicy | None,
     *,
     debug: bool = False,
     timeout: float = 10.0,
+    label: str = "on",
 ) -> tuple[WSGIApplication, Gateway]:
     """The gateway app with ``CORSMiddleware`` at its edge (or, with ``policy=None``, without).
 
-    Returns the WSGI app to serve and the inner :class:`Gateway` (for its counters).
+    ``policy`` is a policy file's :class:`~flask_edgecors.config.PolicySet` (its route table
+    and middleware options apply) or a single :class:`~flask_edgecors.CORSPolicy` for every
+    path.  Returns the WSGI app to serve and the inner :class:`Gateway` (for its counters).
     """
     if policy is None:
         gateway = Gateway(routes, timeout=timeout, cors="off")
         return gateway, gateway
     stats = EdgeStats()
-    gateway = Gateway(routes, timeout=timeout, edge_stats=stats, cors=policy.name or "on")
-    return CORSMiddleware(gateway, policy, debug=debug, on_decision=stats), gateway
+    gateway = Gateway(routes, timeout=timeout, edge_stats=stats, cors=label)
+    if isinstance(policy, CORSPolicy):
+        return CORSMiddleware(gateway, policy, debug=debug, on_decision=stats), gateway
+    return policy.build(gateway, debug=debug, on_decision=stats), gateway

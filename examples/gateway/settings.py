@@ -1,65 +1,59 @@
-"""The gateway's CORS policy comes from configuration, not code: ``policy.json`` next to this file.
+"""The gateway's CORS policy comes from configuration, not code: ``policy.toml`` next to this file.
 
 One file holds every environment's origin list, so dev, stage and prod cannot drift apart;
-``EDGECORS_ENV`` (or ``--env``) selects the environment.  The file's ``policy`` options apply
-everywhere, the environment's own keys are added on top, and the merged mapping becomes
-``CORSPolicy(**mapping)``, validated like keyword arguments (a bad origin is a
-``ConfigurationError`` with its code at start-up, never a surprise in the browser).
+``EDGECORS_ENV`` (or ``--env``) selects the environment, dev when neither is given.  The file is
+read by :func:`flask_edgecors.config.load_policy_file` and validated like keyword arguments: a
+bad origin is a ``ConfigurationError`` naming the file, the key and the code at start-up, never a
+surprise in the browser.
+
+The middleware runs with ``debug=True`` in dev only, so a refused preflight says why in DevTools
+(body and ``EdgeCORS-Debug`` header); stage and prod never disclose that.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from flask_edgecors import CORSPolicy
+from flask_edgecors.config import ENV_VAR, load_policy_file, read_policy_file
 
-__all__ = ["POLICY_FILE", "GatewaySettings", "environments", "load_settings"]
+if TYPE_CHECKING:
+    from flask_edgecors import CORSPolicy
+    from flask_edgecors.config import PolicySet
 
-POLICY_FILE = Path(__file__).with_name("policy.json")
-_MIDDLEWARE_KEYS = ("debug",)
+__all__ = ["DEFAULT_ENVIRONMENT", "POLICY_FILE", "GatewaySettings", "environments", "load_settings"]
+
+POLICY_FILE = Path(__file__).with_name("policy.toml")
+DEFAULT_ENVIRONMENT = "dev"
+#: The policy the gateway applies (``[policies.gateway]`` in the file).
+POLICY_NAME = "gateway"
 
 
 @dataclass(frozen=True)
 class GatewaySettings:
     environment: str
-    policy: CORSPolicy
+    policies: PolicySet
     debug: bool
-    source: Path
 
+    @property
+    def policy(self) -> CORSPolicy:
+        """The gateway's validated policy for this environment."""
+        return self.policies.policies[POLICY_NAME]
 
-def _read(path: Path) -> dict[str, Any]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not isinstance(data.get("environments"), dict):
-        raise ValueError(f"{path}: expected an object with an 'environments' object")
-    return data
+    @property
+    def source(self) -> Path:
+        return Path(self.policies.source)
 
 
 def environments(path: Path = POLICY_FILE) -> list[str]:
-    """The environment names the policy file defines."""
-    return list(_read(path)["environments"])
+    """The environment names the policy file declares."""
+    return [str(name) for name in read_policy_file(path).get("environments", [])]
 
 
 def load_settings(environment: str | None = None, path: Path = POLICY_FILE) -> GatewaySettings:
-    """The policy of ``environment`` (default: ``$EDGECORS_ENV``, then the file's default)."""
-    data = _read(path)
-    variable = data.get("environment_variable", "EDGECORS_ENV")
-    name = environment or os.environ.get(variable) or data.get("default_environment", "dev")
-    envs: dict[str, Any] = data["environments"]
-    if name not in envs:
-        raise ValueError(
-            f"{path}: unknown environment {name!r} (from {variable} or --env); "
-            f"known: {', '.join(sorted(envs))}"
-        )
-    mapping: dict[str, Any] = {**data.get("policy", {}), **envs[name]}
-    middleware = {key: mapping.pop(key) for key in _MIDDLEWARE_KEYS if key in mapping}
-    mapping.setdefault("name", f"gateway-{name}")
-    return GatewaySettings(
-        environment=name,
-        policy=CORSPolicy(**mapping),
-        debug=bool(middleware.get("debug", False)),
-        source=path,
-    )
+    """The gateway's policies for ``environment`` (default: ``$EDGECORS_ENV``, then dev)."""
+    name = environment or os.environ.get(ENV_VAR) or DEFAULT_ENVIRONMENT
+    policies = load_policy_file(path, environment=name, environ={})
+    return GatewaySettings(environment=name, policies=policies, debug=name == "dev")

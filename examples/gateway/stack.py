@@ -105,8 +105,9 @@ def start_stack(
         users, orders = create_users_app(), create_orders_app()
         app, gateway = build_gateway(
             {"/orders": servers["orders"].url(), "/users": servers["users"].url()},
-            settings.policy if cors else None,
+            settings.policies if cors else None,
             debug=settings.debug,
+            label=f"{settings.policy.name} ({settings.environment})",
         )
         stack = DemoStack(settings, cors, gateway, orders, users, servers)
         servers["users"].start(users)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from examples.gateway.settings import environments, load_settings
+from examples.gateway.settings import POLICY_FILE, environments, load_settings
 from flask_edgecors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def test_the_demo_prints_its_urls_serves_the_spa_and_stops_cleanly_on_ctrl_c(
     assert (page_status, config_status, health_status) == (200, 200, 200)
     assert "<title>Orders SPA" in page
     assert f'"gateway": "{gateway.group(1)}"' in config
-    assert '"gateway-dev"' in health
+    assert '"gateway (dev)"' in health
     assert code == 0
     assert "all servers stopped." in demo.rest()
     assert "wildcard page: http://app.localhost:" in banner
@@ -162,7 +162,8 @@ def test_every_environment_in_the_policy_file_is_a_valid_policy(name: str) -> No
     settings = load_settings(name)
 
     assert settings.environment == name
-    assert settings.policy.name == f"gateway-{name}"
+    assert settings.policy.name == "gateway"
+    assert dict(settings.policies.routes) == {"/": settings.policy}
     assert settings.policy.allow_credentials is True
     assert settings.policy.expose_headers == ("X-Correlation-Id",)
     assert settings.policy.allow_origins
@@ -172,7 +173,7 @@ def test_environments_share_options_and_differ_in_origins() -> None:
     dev, stage, prod = (load_settings(n) for n in ("dev", "stage", "prod"))
 
     assert dev.policy.allow_headers == prod.policy.allow_headers
-    assert (dev.policy.max_age, prod.policy.max_age) == (600, 7200)
+    assert dev.policy.max_age == stage.policy.max_age == prod.policy.max_age == 600
     assert (dev.debug, stage.debug, prod.debug) == (True, False, False)
     assert prod.policy.compiled.actual_headers("http://localhost:4200") is None
     assert dev.policy.compiled.actual_headers("https://app.example.com") is None
@@ -185,16 +186,14 @@ def test_edgecors_env_selects_the_environment(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_an_unknown_environment_is_an_error_naming_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"unknown environment 'qa'.*known: dev, prod, stage"):
+    with pytest.raises(ConfigurationError, match=r"EC027.*qa.*dev, stage, prod"):
         load_settings("qa")
 
 
 def test_an_invalid_origin_in_the_file_is_a_configuration_error(tmp_path: Path) -> None:
-    bad = tmp_path / "policy.json"
-    bad.write_text(
-        '{"environments": {"dev": {"allow_origins": ["http://evil.example"],'
-        ' "allow_credentials": true}}}'
-    )
+    bad = tmp_path / "policy.toml"
+    text = POLICY_FILE.read_text().replace('"http://localhost:*"', '"http://evil.example"')
+    bad.write_text(text)
 
-    with pytest.raises(ConfigurationError, match="EC013"):
+    with pytest.raises(ConfigurationError, match=r"EC013.*origins\.spa\.dev"):
         load_settings("dev", bad)
