@@ -52,6 +52,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from dataclasses import replace as _replace
 from pathlib import Path
@@ -91,6 +92,7 @@ __all__ = [
     "POLICY_OPTIONS",
     "SERVICE_VAR",
     "PolicySet",
+    "check_policy_file",
     "load_mapping",
     "load_policy_file",
     "policy_from_env",
@@ -278,6 +280,24 @@ def validate_policy_file(path: str | os.PathLike[str]) -> tuple[str | None, ...]
     if seen:
         raise ConfigurationError(list(seen.values()))
     return tuple(envs)
+
+
+def check_policy_file(path: str | os.PathLike[str]) -> tuple[int, str]:
+    """``(exit status, report)`` for ``flask edgecors check --file``: 0 valid, 1 problems.
+
+    The report lists every problem (file, key path, code, hint) of every environment, and the
+    risky-but-legal choices the validation warned about.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            envs = validate_policy_file(path)
+        except ConfigurationError as exc:
+            return 1, str(exc)
+    lines = [f"{os.fspath(path)}: valid for "
+             + (", ".join(e for e in envs if e) if envs != (None,) else "every environment")]
+    lines.extend(f"  warning: {w.message}" for w in caught)
+    return 0, "\n".join(lines)
 
 
 def policy_from_mapping(
