@@ -1,0 +1,230 @@
+"""Finding a request's CORS policy through Flask's own URL map.
+
+The extension installs :class:`~flask_edgecors.CORSMiddleware` on ``app.wsgi_app`` with a
+:class:`FlaskPolicyResolver`.  For each request the resolver asks ``app.url_map`` (through
+``app.create_url_adapter``, so ``SERVER_NAME``, subdomains, host matching and ``TRUSTED_HOSTS``
+behave exactly as in Flask's own dispatch) which rule serves it, takes the rule's endpoint, and
+applies the precedence of :func:`effective_policy` — the one place it is implemented:
+
+    ``no_cors`` > route decorator > innermost blueprint > app default
+
+Nothing here looks at the path with a regex: a path is only ever handed to Werkzeug's matcher
+(flask-cors' path regexes produced three CVEs).
+
+Caching: results are kept in a bounded LRU keyed on exactly what URL matching reads (scheme,
+host, ``SCRIPT_NAME``, ``PATH_INFO`` and the method: ``Access-Control-Request-Method`` for a
+preflight), so a repeated request costs one dictionary probe.  The cache is dropped when the URL
+map gains a rule or a policy is added, so routes registered late (before Flask's first request,
+which a preflight answered here never counts as) are seen.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import unquote, urlsplit
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
+
+from .decorators import route_marker
+from .headers import ACRM_ENVIRON
+from .origins import escape_for_log
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+    from flask import Flask
+    from werkzeug.routing import MapAdapter
+
+    from .compiled import CompiledPolicy
+    from .extension import EdgeCORS, EdgeCORSState
+    from .policy import CORSPolicy
+
+__all__ = ["Effective", "FlaskPolicyResolver", "effective_policy"]
+
+logger = logging.getLogger("flask_edgecors")
+
+#: Longest ``Access-Control-Request-Method`` used as a cache key as is; longer ones share a key.
+_MAX_KEY_METHOD = 32
+_INVALID_METHOD = "-invalid-"
+_MAX_REDIRECTS = 3
+
+
+class Effective(NamedTuple):
+    """The policy that applies to an endpoint and where it came from.
+
+    ``source`` is ``"no_cors"``, ``"route"``, ``"blueprint <name>"``, ``"app default"`` or
+    ``"none"`` (no policy anywhere: CORS is off).
+    """
+
+    policy: CORSPolicy | None
+    source: str
+
+
+def effective_policy(app: Flask, ext: EdgeCORS, endpoint: str | None) -> Effective:
+    """The one implementation of the precedence rules.
+
+    ``no_cors`` > route decorator > innermost blueprint (a child blueprint's policy beats its
+    parent's) > app default.  ``endpoint=None`` (no route matched) gets the app default.
+    """
+    state: EdgeCORSState = app.extensions["edgecors"]
+    if endpoint is not None:
+        marker = route_marker(app.view_functions.get(endpoint))
+        if marker is not None:
+            if marker.off:
+                return Effective(None, "no_cors")
+            if marker.policy is not None:
+                return Effective(marker.policy, "route")
+            return Effective(ext.get_policy(marker.name or ""), "route")
+        # Flask's own rule (Request.blueprints): "parent.child.view" -> "parent.child", "parent".
+        name = endpoint.rpartition(".")[0]
+        while name:
+            blueprint = app.blueprints.get(name)
+            if blueprint is not None:
+                chosen = ext.blueprint_policy(blueprint)
+                if chosen is not None:
+                    policy, off = chosen
+                    if off:
+                        return Effective(None, f"blueprint {name} (off)")
+                    return Effective(policy, f"blueprint {name}")
+            name = name.rpartition(".")[0]
+    if state.default is not None:
+        return Effective(state.default, "app default")
+    return Effective(None, "none")
+
+
+class FlaskPolicyResolver:
+    """The resolver of one Flask app: :attr:`resolve` is ``environ -> CompiledPolicy | None``.
+
+    ``resolve`` is a plain closure (not ``__call__``): it runs on every request, so it avoids
+    every avoidable Python call — a length check, a few ``environ.get`` and one C-level LRU probe.
+    """
+
+    def __init__(self, app: Flask, ext: EdgeCORS, cache_size: int) -> None:
+        self._app = app
+        self._ext = ext
+        self._narrowed: dict[tuple[CompiledPolicy, frozenset[str]], CompiledPolicy] = {}
+        lookup = functools.lru_cache(maxsize=cache_size)(self._resolve)
+        self._lookup = lookup
+        #: How many times the URL map was consulted (for tests and diagnostics).
+        self.url_matches = 0
+        # [rules list, its length when cached, extension generation when cached, url_map]
+        seen: list[Any] = [None, -1, -1, None]
+        self._seen = seen
+
+        def resolve(environ: WSGIEnvironment) -> CompiledPolicy | None:
+            if len(seen[0] or ()) != seen[1] or ext.generation != seen[2]:
+                self.clear()
+            get = environ.get
+            method = get("REQUEST_METHOD", "GET")
+            preflight = False
+            if method == "OPTIONS" and "HTTP_ORIGIN" in environ:
+                requested = get(ACRM_ENVIRON)
+                if requested is not None:
+                    preflight = True
+                    method = requested if len(requested) <= _MAX_KEY_METHOD else _INVALID_METHOD
+            host = get("HTTP_HOST")
+            if host is None:
+                host = f"{get('SERVER_NAME', '')}:{get('SERVER_PORT', '')}"
+            return lookup(
+                preflight,
+                method,
+                get("wsgi.url_scheme", "http"),
+                host,
+                get("SCRIPT_NAME", ""),
+                get("PATH_INFO", ""),
+            )
+
+        self.resolve = resolve
+
+    def __call__(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
+        return self.resolve(environ)
+
+    def clear(self) -> None:
+        """Forget every cached answer (done automatically when routes or policies change)."""
+        self._lookup.cache_clear()
+        self._narrowed.clear()
+        url_map = self._app.url_map
+        rules = getattr(url_map, "_rules", None)
+        if rules is None:  # pragma: no cover - a Werkzeug without Map._rules: count them
+            rules = list(url_map.iter_rules())
+        self._seen[:] = [rules, len(rules), self._ext.generation, url_map]
+
+    # -- the uncached path ------------------------------------------------------------------
+
+    def _resolve(
+        self, preflight: bool, method: str, scheme: str, host: str, script: str, path: str
+    ) -> CompiledPolicy | None:
+        app = self._app
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method,
+            "wsgi.url_scheme": scheme,
+            "HTTP_HOST": host,
+            "SERVER_NAME": host.rpartition(":")[0] or host,
+            "SERVER_PORT": host.rpartition(":")[2] if ":" in host else "",
+            "SCRIPT_NAME": script,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+        }
+        try:
+            self.url_matches += 1
+            adapter = app.create_url_adapter(app.request_class(environ))
+            if adapter is None:  # pragma: no cover - only without a request
+                return self._compiled(effective_policy(app, self._ext, None).policy)
+            endpoint, target = self._match(adapter, adapter.path_info, method)
+            policy = effective_policy(app, self._ext, endpoint).policy
+            if policy is None or not preflight or target is None:
+                return self._compiled(policy)
+            served = frozenset(adapter.allowed_methods(target))
+            return self._narrow(policy.compiled, served)
+        except Exception:
+            # Never a 500 from the CORS layer: Flask will answer this request itself.
+            logger.exception(
+                "resolving the CORS policy of %s failed; no CORS headers for it",
+                escape_for_log(path),
+            )
+            return None
+
+    def _match(
+        self, adapter: MapAdapter, path: str, method: str
+    ) -> tuple[str | None, str | None]:
+        """``(endpoint, path that matched)``; ``(None, None)`` when no rule serves the path."""
+        for _ in range(_MAX_REDIRECTS):
+            try:
+                rule, _args = adapter.match(path, method=method, return_rule=True)
+            except RequestRedirect as exc:
+                # Strict slashes, merged slashes, aliases: Flask would redirect, so the policy
+                # is the redirect target's (a browser checks CORS on the redirect response).
+                target = unquote(urlsplit(exc.new_url).path)
+                script = adapter.script_name.rstrip("/")
+                if script and target.startswith(script):
+                    target = target[len(script) :]
+                if target == path:
+                    return None, None
+                path = target
+                continue
+            except MethodNotAllowed as exc:
+                valid = list(exc.valid_methods or ())
+                if not valid:
+                    return None, None
+                # The URL exists but not for this method: take the policy of the rule that
+                # serves GET (or any), so a 405 is readable and a preflight fails cleanly.
+                method = "GET" if "GET" in valid else sorted(valid)[0]
+                continue
+            except (NotFound, HTTPException):
+                return None, None
+            return rule.endpoint, path
+        return None, None
+
+    def _compiled(self, policy: CORSPolicy | None) -> CompiledPolicy | None:
+        return policy.compiled if policy is not None else None
+
+    def _narrow(self, compiled: CompiledPolicy, served: frozenset[str]) -> CompiledPolicy:
+        key = (compiled, served)
+        narrowed = self._narrowed.get(key)
+        if narrowed is None:
+            narrowed = compiled.for_route_methods(served)
+            if len(self._narrowed) < 4096:
+                self._narrowed[key] = narrowed
+        return narrowed
