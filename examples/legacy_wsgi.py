@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 from typing import TYPE_CHECKING
 from wsgiref.simple_server import make_server
 
@@ -95,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
     parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
     args = parser.parse_args(argv)
+    # Ctrl-C stops the server even when this process was started with SIGINT ignored
+    # (a background job of a non-interactive shell inherits that).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with make_server(args.host, args.port, application) as server:
         url = f"http://{args.host}:{server.server_port}"
         print(f"Serving the legacy WSGI app with CORS at its edge on {url}  (Ctrl-C stops)")

@@ -171,4 +171,5 @@ def merge_vary(headers: list[tuple[str, str]], tokens: tuple[str, ...]) -> None:
         return
     name, value = headers[first]
     joined = ", ".join(missing)
-    headers[first] = (name, f"{value}, {joined}" if value.strip(_OWS) else joined)
+    value = value.rstrip(_OWS + ",")  # no empty list element from a trailing comma
+    headers[first] = (name, f"{value}, {joined}" if value.strip(_OWS + ",") else joined)

@@ -429,15 +429,18 @@ class CORSMiddleware:
             else:
                 return start_response(status, [*headers, *cors_headers], exc_info)
             extra = cors_headers[: len(cors_headers) - 1] if vary else cors_headers
-            if replace:
+            upstream_origins = 0 if replace else sum(
+                name.lower() == "access-control-allow-origin" for name, _ in headers
+            )
+            if upstream_origins == 1:
+                out = list(headers)  # upstream="defer" and the upstream answered: keep it
+            else:
+                # Replace, or defer with no upstream answer (or several Access-Control-Allow-
+                # Origin lines, which browsers reject): the policy's answer is the only one.
                 out, removed = strip_cors_headers(headers)
                 if removed:
                     self._note_conflict(environ)
                 out.extend(extra)
-            else:
-                out = list(headers)
-                if not any(name.lower() == "access-control-allow-origin" for name, _ in out):
-                    out.extend(extra)
             if vary:
                 merge_vary(out, vary)
             return start_response(status, out, exc_info)

@@ -163,7 +163,7 @@ class CountingCheck:
 
 def test_callable_answers_are_cached_negative_ones_too() -> None:
     check = CountingCheck({"https://tenant-a.example.net"})
-    policy = CORSPolicy(allow_origins=[check])
+    policy = CORSPolicy(allow_origins=[check], origin_callback_timeout=30)
     for _ in range(3):
         assert _allowed(policy, "https://tenant-a.example.net")
         assert not _allowed(policy, "https://tenant-b.example.net")
@@ -172,7 +172,7 @@ def test_callable_answers_are_cached_negative_ones_too() -> None:
 
 def test_callable_never_sees_a_non_canonical_origin() -> None:
     check = CountingCheck(set())
-    policy = CORSPolicy(allow_origins=[check])
+    policy = CORSPolicy(allow_origins=[check], origin_callback_timeout=30)
     for origin in ("HTTPS://X.EXAMPLE", "https://x.example/", "null", "https://a\r\n.example"):
         assert not _allowed(policy, origin)
     assert check.calls == []
@@ -180,7 +180,7 @@ def test_callable_never_sees_a_non_canonical_origin() -> None:
 
 def test_callable_cache_is_bounded_in_size() -> None:
     check = CountingCheck(set())
-    policy = CORSPolicy(allow_origins=[check], origin_cache_size=2)
+    policy = CORSPolicy(allow_origins=[check], origin_cache_size=2, origin_callback_timeout=30)
     for origin in ("https://a.example", "https://b.example", "https://c.example"):
         _allowed(policy, origin)
     _allowed(policy, "https://a.example")  # evicted (least recently used), asked again
@@ -195,7 +195,7 @@ def test_callable_cache_entries_expire_after_the_ttl(monkeypatch: pytest.MonkeyP
     fake_time = types.SimpleNamespace(monotonic=lambda: now[0])
     monkeypatch.setattr("flask_edgecors.origins.time", fake_time)
     check = CountingCheck(set())
-    policy = CORSPolicy(allow_origins=[check], origin_cache_ttl=30)
+    policy = CORSPolicy(allow_origins=[check], origin_cache_ttl=30, origin_callback_timeout=30)
     _allowed(policy, "https://a.example")
     now[0] += 29
     _allowed(policy, "https://a.example")

@@ -151,3 +151,27 @@ def test_outer_layer_without_policy_for_the_path_lets_the_inner_layer_answer() -
         outer = CORSMiddleware(inner, routes={"/other": CORSPolicy(allow_origins=["*"])})
     response = TestApp(outer).get("/r", headers={"Origin": APP_ORIGIN}, status=200)
     assert header_values(response.headerlist, "Access-Control-Allow-Origin") == [APP_ORIGIN]
+
+
+def test_defer_never_lets_two_allow_origin_lines_through() -> None:
+    headers = [
+        ("Content-Type", "text/plain"),
+        ("Access-Control-Allow-Origin", "https://one.example"),
+        ("Access-Control-Allow-Origin", "https://two.example"),
+    ]
+    app = cors_app(RecordingApp(headers=headers), POLICY, upstream="defer")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(logging.getLogger("flask_edgecors"), "disabled", True)
+        response = app.get("/r", headers={"Origin": APP_ORIGIN}, status=200)
+        refused = app.get("/r", headers={"Origin": EVIL_ORIGIN}, status=200)
+    assert header_values(response.headerlist, "Access-Control-Allow-Origin") == [APP_ORIGIN]
+    assert header_values(refused.headerlist, "Access-Control-Allow-Origin") == []
+
+
+def test_defer_without_upstream_origin_drops_stray_upstream_cors_headers() -> None:
+    headers = [("Content-Type", "text/plain"), ("Access-Control-Expose-Headers", "X-Up")]
+    app = cors_app(RecordingApp(headers=headers), POLICY, upstream="defer")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(logging.getLogger("flask_edgecors"), "disabled", True)
+        response = app.get("/r", headers={"Origin": APP_ORIGIN}, status=200)
+    assert cors_header_names(response.headerlist) == ["access-control-allow-origin"]

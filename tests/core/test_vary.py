@@ -29,6 +29,8 @@ REQUESTS = [
         pytest.param(["Cookie", "*"], ["Cookie", "*"], id="star-in-second-line"),
         pytest.param(["Accept", "Cookie"], ["Accept, Origin", "Cookie"], id="two-lines"),
         pytest.param([""], ["Origin"], id="empty"),
+        pytest.param(["Accept-Encoding, "], ["Accept-Encoding, Origin"], id="trailing-comma"),
+        pytest.param([" , "], ["Origin"], id="only-separators"),
     ],
 )
 def test_vary_is_merged_on_every_origin_dependent_response(
