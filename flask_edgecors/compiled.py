@@ -68,8 +68,10 @@ class CompiledPolicy:
         "_only_exact",
         "_preflight_cache",
         "_preflight_fixed",
+        "actual_tail_vary",
         "allow_all",
         "credentials",
+        "exact_origins",
         "match",
         "max_header_names",
         "max_headers_length",
@@ -104,6 +106,11 @@ class CompiledPolicy:
     _only_exact: bool
     _preflight_cache: dict[tuple[str, str, str | None, str | None], PreflightResult] | None
     _preflight_fixed: tuple[Header, ...]
+
+    #: The tail of an allowed actual answer (after ``Access-Control-Allow-Origin``) with its
+    #: ``Vary`` header attached, and the exact origins: read inline by the middleware.
+    actual_tail_vary: tuple[Header, ...]
+    exact_origins: frozenset[str]
 
     def __init__(
         self,
@@ -154,6 +161,8 @@ class CompiledPolicy:
         # Hot-path copies: the exact-origin set is probed inline, and the tail of an allowed
         # actual answer comes with its Vary header already attached.
         s(self, "_actual_tail_vary", (*tail, *((("Vary", "Origin"),) if self.vary_actual else ())))
+        s(self, "actual_tail_vary", self._actual_tail_vary)
+        s(self, "exact_origins", matcher.exact)
         s(self, "_exact", matcher.exact)
         s(self, "_only_exact", matcher.only_exact)
         s(self, "_preflight_cache", None if matcher.callables else {})

@@ -72,7 +72,7 @@ _POLICY_OPTIONS = frozenset(name for name in CORSPolicy.__slots__ if not name.st
 class _Plan:
     """How to find the policy of a request.  Immutable, swapped whole on reload."""
 
-    __slots__ = ("resolver", "routes", "single")
+    __slots__ = ("lookup", "resolver", "routes", "single")
 
     def __init__(
         self,
@@ -83,6 +83,11 @@ class _Plan:
         self.single = single
         self.routes = routes
         self.resolver = resolver
+        #: ``find`` without its dispatch, for the request path: the resolver itself when
+        #: there is one (one Python call less per request).
+        self.lookup: Resolver = resolver if single is None and routes is None and (
+            resolver is not None
+        ) else self.find
 
     def find(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
         if self.single is not None:
@@ -365,7 +370,7 @@ class CORSMiddleware:
         plan = self._plan
         policy = plan.single
         if policy is None:
-            policy = plan.find(environ)
+            policy = plan.lookup(environ)
             if policy is None:
                 if "HTTP_ORIGIN" in environ and (
                     self.on_decision is not None or self._report
@@ -375,19 +380,23 @@ class CORSMiddleware:
                 return self.app(environ, start_response)
         if OWNER_KEY in environ:
             return self._step_aside(environ, start_response)
-        if not self._report:
+        report = self._report
+        if not report:
             # Only an enforcing layer owns the request: an inner layer behind a reporting one
             # must keep enforcing, or report mode would silently switch CORS off.
             environ[OWNER_KEY] = self
         origin: str | None = environ.get("HTTP_ORIGIN")
-        observe = (
-            self.on_decision is not None or self._report or logger.isEnabledFor(logging.DEBUG)
-        )
+        # logger.isEnabledFor(DEBUG) without the call: the logger's own level cache, which
+        # logging empties on every setLevel/disable; a miss asks the logger (and refills it).
+        debug = _LEVEL_CACHE.get(_DEBUG)
+        if debug is None:
+            debug = logger.isEnabledFor(_DEBUG)
+        observe = debug or report or self.on_decision is not None
         if origin is None:
             if observe:
                 decision = self._decision(environ, policy, Kind.NONE, True, Reason.NO_ORIGIN)
-                self._emit(_with_report(decision, "agree") if self._report else decision)
-            if self._report:
+                self._emit(_with_report(decision, "agree") if report else decision)
+            if report:
                 return self.app(environ, start_response)  # report mode changes no response
             # Vary: Origin even for allow-all: its CORS answer depends on Origin being present,
             # so a shared cache must not serve this (header-less) response to a CORS request.
@@ -396,9 +405,15 @@ class CORSMiddleware:
         else:
             if environ.get("REQUEST_METHOD") == "OPTIONS" and ACRM_ENVIRON in environ:
                 return self._preflight(environ, start_response, policy, origin, observe)
-            # The CORS headers with Vary: Origin attached (what a plain response gets as is).
-            fast = policy.actual_headers_vary(origin)
-            if self._report:
+            # The CORS headers with Vary: Origin attached (what a plain response gets as is);
+            # an exact origin is probed here, without a call.
+            if origin in policy.exact_origins and not policy.star_origin:
+                fast: tuple[Header, ...] | None = (
+                    ("Access-Control-Allow-Origin", origin), *policy.actual_tail_vary
+                )
+            else:
+                fast = policy.actual_headers_vary(origin)
+            if report:
                 decision = self._decision(
                     environ, policy, Kind.ACTUAL, fast is not None,
                     Reason.ALLOWED if fast is not None else Reason.ORIGIN_NOT_ALLOWED,
@@ -531,8 +546,9 @@ class CORSMiddleware:
         """Report mode: call the app untouched; compare its CORS answer with the decision.
 
         The upstream's headers are judged with the browser's own rules
-        (:func:`flask_edgecors.fetch.upstream_allows`), assuming the browser sends credentials
-        exactly when the policy allows them.
+        (:func:`flask_edgecors.fetch.upstream_allows`).  A request counts as credentialed when
+        the policy allows credentials and it carries a ``Cookie`` header (a preflight never
+        does): the upstream's answer must then carry ``Access-Control-Allow-Credentials``.
         """
         from .fetch import upstream_allows  # noqa: PLC0415 - fetch imports headers only
 
@@ -546,7 +562,7 @@ class CORSMiddleware:
                 emitted = True
                 allows = upstream_allows(
                     decision.kind, status, headers, decision.origin or "", decision.method,
-                    environ.get(ACRH_ENVIRON), policy.credentials,
+                    environ.get(ACRH_ENVIRON), policy.credentials and "HTTP_COOKIE" in environ,
                 )
                 self._emit(_with_report(decision, _verdict(decision.allowed, allows)))
             return start_response(status, headers, exc_info)
@@ -639,6 +655,11 @@ class CORSMiddleware:
 
 
 _ALLOWED = Reason.ALLOWED
+_DEBUG = logging.DEBUG
+#: The ``flask_edgecors`` logger's level cache (CPython's ``Logger._cache``: cleared by
+#: ``setLevel`` and ``logging.disable``); an empty dict elsewhere, so every check asks the logger.
+_level_cache: object = getattr(logger, "_cache", None)
+_LEVEL_CACHE: dict[int, bool] = _level_cache if isinstance(_level_cache, dict) else {}
 #: ``Vary`` tokens -> the header tuple a response without a ``Vary`` of its own gets.
 _VARY_HEADERS: dict[tuple[str, ...], tuple[Header, ...]] = {
     (): (),
