@@ -99,23 +99,38 @@ class Explanation:
         }
 
     def __str__(self) -> str:
-        e = escape_for_log
+        e = _show
         lines = [
             f"{'allowed' if self.allowed else 'refused'}: {e(self.method, 40)} {e(self.path)} "
             f"from {e(self.origin) if self.origin is not None else '(no Origin)'} "
             f"(credentials: {'yes' if self.credentials else 'no'})",
-            f"reason: {self.reason} - {e(self.message, 400)}",
-            f"policy: {e(self.policy) if self.policy else '(none)'} - {e(self.why, 400)}",
+            f"reason: {self.reason} - {e(self.message)}",
+            f"policy: {e(self.policy) if self.policy else '(none)'} - {e(self.why)}",
         ]
         if self.fix:
-            lines.append(f"fix: {e(self.fix, 400)}")
+            lines.append(f"fix: {e(self.fix)}")
         if self.preflight_headers is not None:
             lines.append("preflight response headers:")
-            lines.extend(f"  {e(n)}: {e(v, 400)}" for n, v in self.preflight_headers)
+            lines.extend(f"  {e(n)}: {e(v)}" for n, v in self.preflight_headers)
         if self.actual_headers is not None:
             lines.append("response headers:")
-            lines.extend(f"  {e(n)}: {e(v, 400)}" for n, v in self.actual_headers)
+            lines.extend(f"  {e(n)}: {e(v)}" for n, v in self.actual_headers)
         return "\n".join(lines)
+
+
+def _show(value: object, limit: int = 400) -> str:
+    """Printable ASCII for display: control, separator and non-ASCII characters escaped.
+
+    Backslashes are kept, so text that was escaped once already (decision texts) is not
+    escaped twice; what could break or forge a line (CR, LF, U+2028, ANSI ESC) never survives.
+    """
+    text = str(value)
+    cut = len(text) > limit
+    shown = "".join(
+        ch if " " <= ch <= "~" else ch.encode("unicode_escape").decode("ascii")
+        for ch in text[:limit]
+    )
+    return shown + ("..." if cut else "")
 
 
 def _stub_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:

@@ -1,0 +1,165 @@
+"""``python -m flask_edgecors probe``: verdicts, steps, fixes and exit codes, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+from flask_edgecors.__main__ import main
+from flask_edgecors.probe import ProbeError, probe
+from tests.operate.apps import SPA, gateway
+from tests.support.servers import free_port, serve_wsgi
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    with serve_wsgi(gateway()) as url:
+        yield url
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_allowed_request_exits_0_and_prints_steps(
+    base: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "probe", f"{base}/api/orders", "--origin", SPA, "--method", "PUT",
+        "--header", "Authorization: Bearer t", "--header", "Content-Type: application/json",
+        "--credentials",
+    )
+    assert code == 0
+    assert out.startswith("ALLOWED: PUT")
+    assert "preflight needed: yes: method PUT is not CORS-safelisted" in out
+    assert "x-correlation-id: c-1" in out
+
+
+def test_blocked_header_exits_1_with_a_fix(base: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "probe", f"{base}/api/orders", "--origin", SPA, "-H", "X-Tenant: 7"
+    )
+    assert code == 1
+    assert out.startswith("BLOCKED")
+    assert "got status 403" in out
+    assert "fix:" in out
+
+
+def test_blocked_origin_names_the_missing_header(
+    base: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "probe", f"{base}/api/orders", "--origin", "https://evil.example")
+    assert code == 1
+    assert "has no Access-Control-Allow-Origin header" in out
+    assert "add it to allow_origins" in out
+
+
+def test_star_with_credentials_is_explained(base: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "probe", f"{base}/public/x", "--origin", SPA, "--credentials"
+    )
+    assert code == 1
+    assert "`*` cannot be used with credentials" in out
+
+
+def test_json_output_is_the_whole_result(base: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "probe", f"{base}/api/orders", "--origin", SPA, "--method", "DELETE", "--json"
+    )
+    data = json.loads(out)
+    assert code == 0
+    assert data["allowed"] is True
+    assert data["preflight"] is True
+    assert [x["method"] for x in data["exchanges"]] == ["OPTIONS", "DELETE"]
+    assert data["exchanges"][0]["request_headers"] == [
+        ["Accept", "*/*"], ["Origin", SPA], ["Access-Control-Request-Method", "DELETE"]
+    ]
+
+
+def test_redirect_is_followed_with_the_cors_check_on_each_hop(
+    base: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "probe", f"{base}/api/old", "--origin", SPA, "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert [x["status"] for x in data["exchanges"]] == [308, 200]
+    assert [s["name"] for s in data["steps"]].count("redirect") == 1
+
+
+def test_network_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        capsys, "probe", f"http://127.0.0.1:{free_port()}/x", "--origin", SPA, "--timeout", "3"
+    )
+    assert code == 2
+    assert "network error" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["probe", "http://127.0.0.1:9/x"], id="missing-origin"),
+        pytest.param(["probe", "ftp://x/y", "--origin", SPA], id="not-http"),
+        pytest.param(["probe", "http://127.0.0.1:9/", "--origin", SPA, "--method", "TRACE"],
+                     id="forbidden-method"),
+        pytest.param(["probe", "http://127.0.0.1:9/", "--origin", SPA, "-H", "Bad Name: x"],
+                     id="invalid-header"),
+        pytest.param(["probe", "http://127.0.0.1:9/", "--origin", SPA, "--resolve", "x"],
+                     id="bad-resolve"),
+        pytest.param([], id="no-command"),
+    ],
+)
+def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = run(capsys, *argv)
+    assert code == 2
+
+
+def test_resolve_connects_to_the_given_address_keeping_the_host(base: str) -> None:
+    port = base.rsplit(":", 1)[1]
+    result = probe(
+        f"http://api.test:{port}/api/orders", origin=SPA,
+        resolve={f"api.test:{port}": "127.0.0.1"}, timeout=5,
+    )
+    assert result.allowed
+
+
+def test_probe_raises_probe_error_on_refused_connection() -> None:
+    with pytest.raises(ProbeError):
+        probe(f"http://127.0.0.1:{free_port()}/", origin=SPA, timeout=3)
+
+
+def test_module_entry_point(base: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "flask_edgecors", "probe", f"{base}/api/orders",
+         "--origin", "https://evil.example"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout.startswith("BLOCKED")
+
+
+def test_strict_applies_the_standard_to_authorization_under_star() -> None:
+    def star(environ: object, start_response: object) -> list[bytes]:
+        start_response(  # type: ignore[operator]
+            "204 No Content",
+            [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Headers", "*")],
+        )
+        return []
+
+    with serve_wsgi(star) as url:  # type: ignore[arg-type]
+        lax = probe(url, origin=SPA, headers=["Authorization: x"], timeout=5)
+        strict = probe(url, origin=SPA, headers=["Authorization: x"], timeout=5, strict=True)
+    assert lax.allowed
+    assert any("Authorization" in w for w in lax.warnings)
+    assert "WARNING" in lax.report()
+    assert not strict.allowed
+    assert strict.fix is not None
+    assert "`*` never covers Authorization" in strict.fix
