@@ -95,8 +95,12 @@ def environ_for(
     """A minimal valid WSGI environ with raw header values (no client-side filtering)."""
     from wsgiref.util import setup_testing_defaults
 
-    environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path, "SCRIPT_NAME": "",
-                               "QUERY_STRING": ""}
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+    }
     setup_testing_defaults(environ)
     if origin is not None:
         environ["HTTP_ORIGIN"] = origin

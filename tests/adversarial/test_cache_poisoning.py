@@ -53,9 +53,7 @@ class SharedCache:
             for item in value.split(",")
             if item.strip()
         ]
-        selecting = {
-            name: environ.get("HTTP_" + name.upper().replace("-", "_")) for name in vary
-        }
+        selecting = {name: environ.get("HTTP_" + name.upper().replace("-", "_")) for name in vary}
         self.store.setdefault(key, []).insert(0, (selecting, (status, headers)))
         return status, headers
 
@@ -167,9 +165,7 @@ def test_upstream_vary_is_kept_and_origin_appended_once() -> None:
         )
         return [b"x"]
 
-    _, headers, _ = call_raw(
-        CORSMiddleware(app, allow_origins=[ALLOWED]), environ_for(ALLOWED)
-    )
+    _, headers, _ = call_raw(CORSMiddleware(app, allow_origins=[ALLOWED]), environ_for(ALLOWED))
     tokens = _vary_tokens(headers)
     assert "accept-encoding" in tokens
     assert tokens.count("origin") == 1

@@ -25,9 +25,7 @@ from .conftest import (
     hello_app,
 )
 
-POLICY = CORSPolicy(
-    allow_origins=[ALLOWED, "https://*.example.org"], allow_credentials=True
-)
+POLICY = CORSPolicy(allow_origins=[ALLOWED, "https://*.example.org"], allow_credentials=True)
 
 HOSTILE = [
     pytest.param(f"{ALLOWED}, https://evil.net", id="joined-allowed-first"),

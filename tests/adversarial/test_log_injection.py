@@ -54,9 +54,7 @@ def _cors_setting_app(environ: dict[str, Any], start_response: Any) -> list[byte
 
 
 @pytest.mark.parametrize("payload", [pytest.param(p, id=repr(p[:12])) for p in INJECTIONS])
-@pytest.mark.parametrize(
-    "where", ["origin", "path", "method", "request-method", "request-headers"]
-)
+@pytest.mark.parametrize("where", ["origin", "path", "method", "request-method", "request-headers"])
 def test_decision_log_lines_escape_request_values(
     caplog: pytest.LogCaptureFixture, payload: str, where: str
 ) -> None:
@@ -66,8 +64,10 @@ def test_decision_log_lines_escape_request_values(
     caplog.set_level(logging.DEBUG, logger="flask_edgecors")
     decisions: list[Decision] = []
     app = CORSMiddleware(
-        hello_app, CORSPolicy(allow_origins=[ALLOWED], name="api"),
-        on_decision=decisions.append, debug=True,
+        hello_app,
+        CORSPolicy(allow_origins=[ALLOWED], name="api"),
+        on_decision=decisions.append,
+        debug=True,
     )
     origin = payload if where == "origin" else ALLOWED
     path = "/" + payload if where == "path" else "/"

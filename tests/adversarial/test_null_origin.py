@@ -45,7 +45,8 @@ def test_null_is_refused_even_by_permissive_regex_and_callable(origin: str, entr
     res = app.get("/", headers={"Origin": origin.strip()}, status=200)
     assert cors_headers(res.headerlist) == {}
     pre = app.options(
-        "/", headers={"Origin": origin.strip(), "Access-Control-Request-Method": "GET"},
+        "/",
+        headers={"Origin": origin.strip(), "Access-Control-Request-Method": "GET"},
         status=403,
     )
     assert cors_headers(pre.headerlist) == {}

@@ -73,9 +73,7 @@ def test_allow_all_never_sends_credentials() -> None:
     """[origin-reflection] Allow-all answers '*' and never Allow-Credentials.
     Source: Fetch standard, "CORS protocol and credentials".
     """
-    res = client(allow_origins=["*"]).get(
-        "/", headers={"Origin": "https://evil.com"}, status=200
-    )
+    res = client(allow_origins=["*"]).get("/", headers={"Origin": "https://evil.com"}, status=200)
     headers = cors_headers(res.headerlist)
     assert headers["access-control-allow-origin"] == "*"
     assert "access-control-allow-credentials" not in headers

@@ -24,7 +24,8 @@ def test_private_network_preflight_without_opt_in_is_refused(value: str) -> None
     Source: WICG Private Network Access; CVE-2024-6221 (flask-cors default).
     """
     res = client(allow_origins=[ALLOWED], allow_credentials=True).options(
-        "/", headers={"Origin": ALLOWED, "Access-Control-Request-Method": "GET", PNA: value},
+        "/",
+        headers={"Origin": ALLOWED, "Access-Control-Request-Method": "GET", PNA: value},
         status=403,
     )
     assert cors_headers(res.headerlist) == {}
@@ -61,7 +62,8 @@ def test_opted_in_policy_answers_only_allowed_origins() -> None:
     """
     app = client(allow_origins=[ALLOWED], allow_private_network=True)
     ok = app.options(
-        "/", headers={"Origin": ALLOWED, "Access-Control-Request-Method": "GET", PNA: "true"},
+        "/",
+        headers={"Origin": ALLOWED, "Access-Control-Request-Method": "GET", PNA: "true"},
         status=204,
     )
     refused = app.options(

@@ -49,8 +49,11 @@ SHAPES: dict[str, tuple[CORSPolicy, Callable[[str], bool], bool]] = {
     "wildcards-credentials": (
         CORSPolicy(
             allow_origins=["https://*.example.org", "http://localhost:*"],
-            allow_credentials=True, allow_headers=["*"], allow_methods=["*"],
-            expose_headers=["X-Id"], max_age=60,
+            allow_credentials=True,
+            allow_headers=["*"],
+            allow_methods=["*"],
+            expose_headers=["X-Id"],
+            max_age=60,
         ),
         _wildcard_oracle,
         False,
@@ -74,8 +77,27 @@ SHAPES: dict[str, tuple[CORSPolicy, Callable[[str], bool], bool]] = {
 
 LATIN1 = st.characters(min_codepoint=0, max_codepoint=255)
 LABELS = st.sampled_from(
-    ["app", "admin", "evil", "a", "xn--bcher-kva", "example", "org", "com", "net", "localhost",
-     "127", "0", "0x7f", "APP", "a-b", "_x", "-a", "a" * 63, "a" * 64]
+    [
+        "app",
+        "admin",
+        "evil",
+        "a",
+        "xn--bcher-kva",
+        "example",
+        "org",
+        "com",
+        "net",
+        "localhost",
+        "127",
+        "0",
+        "0x7f",
+        "APP",
+        "a-b",
+        "_x",
+        "-a",
+        "a" * 63,
+        "a" * 64,
+    ]
 )
 HOSTS = st.lists(LABELS, min_size=1, max_size=5).map(".".join)
 PORTS = st.sampled_from(["", ":80", ":443", ":8080", ":0", ":65535", ":65536", ":080", ":"])
@@ -201,8 +223,9 @@ def test_middleware_invariants_hold_for_generated_requests(
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 @PROPERTY_SETTINGS
-@given(origin=st.sampled_from([*EXACT, "https://x.example.org", "https://abc.example.net"]),
-       acrh=ACRH)
+@given(
+    origin=st.sampled_from([*EXACT, "https://x.example.org", "https://abc.example.net"]), acrh=ACRH
+)
 def test_preflight_from_allowed_origin_never_answers_a_subset(
     shape: str, origin: str, acrh: str
 ) -> None:
@@ -212,8 +235,12 @@ def test_preflight_from_allowed_origin_never_answers_a_subset(
     policy, oracle, _ = SHAPES[shape]
     status, headers, _ = call_raw(
         CORSMiddleware(hello_app, policy),
-        environ_for(origin, "OPTIONS", access_control_request_method="GET",
-                    access_control_request_headers=acrh),
+        environ_for(
+            origin,
+            "OPTIONS",
+            access_control_request_method="GET",
+            access_control_request_headers=acrh,
+        ),
     )
     assert_valid_header_bytes(headers)
     if not status.startswith("204"):

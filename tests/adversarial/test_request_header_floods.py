@@ -44,16 +44,16 @@ FLOODS = [
 ]
 
 POLICIES = [
-    pytest.param(
-        CORSPolicy(allow_origins=[ALLOWED], allow_headers=["Content-Type"]), id="listed"
-    ),
+    pytest.param(CORSPolicy(allow_origins=[ALLOWED], allow_headers=["Content-Type"]), id="listed"),
     pytest.param(
         CORSPolicy(allow_origins=[ALLOWED], allow_headers=["*"], allow_methods=["*"]),
         id="wildcard",
     ),
     pytest.param(
         CORSPolicy(
-            allow_origins=[ALLOWED], allow_headers=["*"], allow_methods=["*"],
+            allow_origins=[ALLOWED],
+            allow_headers=["*"],
+            allow_methods=["*"],
             allow_credentials=True,
         ),
         id="wildcard-credentials-reflects",
@@ -133,11 +133,13 @@ def test_one_name_over_the_name_cap_fails_the_preflight() -> None:
     """
     policy = CORSPolicy(allow_origins=[ALLOWED], allow_headers=["*"], max_request_header_names=8)
     ok, _, _ = _timed_preflight(
-        policy, access_control_request_method="GET",
+        policy,
+        access_control_request_method="GET",
         access_control_request_headers=",".join(f"x-{i}" for i in range(8)),
     )
     refused, headers, _ = _timed_preflight(
-        policy, access_control_request_method="GET",
+        policy,
+        access_control_request_method="GET",
         access_control_request_headers=",".join(f"x-{i}" for i in range(9)),
     )
     assert ok.startswith("204")
