@@ -80,6 +80,15 @@ DEFAULT_CACHE_SIZE = 4096
 _MISSING: Any = object()
 
 
+class FlaskCORSMiddleware(CORSMiddleware):
+    """The core middleware, plus ``describe_policy(path)`` so ``explain()`` can say *why*."""
+
+    flask_resolver: FlaskPolicyResolver
+
+    def describe_policy(self, path: str) -> str:
+        return self.flask_resolver.describe(path)
+
+
 class EdgeCORSState:
     """Per-app state, kept in ``app.extensions["edgecors"]``."""
 
@@ -90,7 +99,7 @@ class EdgeCORSState:
         ext: EdgeCORS,
         default: CORSPolicy | None,
         default_source: str,
-        middleware: CORSMiddleware,
+        middleware: FlaskCORSMiddleware,
         resolver: FlaskPolicyResolver,
     ) -> None:
         self.ext = ext
@@ -264,7 +273,7 @@ class EdgeCORS:
                 flag = app.config.get("PROPAGATE_EXCEPTIONS")
                 propagate = bool(app.testing or app.debug) if flag is None else bool(flag)
             resolver = FlaskPolicyResolver(app, self, cache_size)
-            middleware = CORSMiddleware(
+            middleware = FlaskCORSMiddleware(
                 app.wsgi_app,
                 resolver=resolver.resolve,
                 upstream=settings.get("upstream", "replace"),
@@ -273,11 +282,16 @@ class EdgeCORS:
                 propagate_exceptions=propagate,
                 on_decision=settings.get("on_decision"),
             )
+            middleware.flask_resolver = resolver
         except ConfigurationError as exc:
             raise ConfigurationError(_rename(exc.problems, from_config)) from None
         app.extensions[EXTENSION_KEY] = EdgeCORSState(self, default, source, middleware, resolver)
         app.wsgi_app = middleware  # type: ignore[method-assign]
         app.view_functions = _CheckedViews(self, app.view_functions)
+        from .cli import edgecors_cli  # noqa: PLC0415 - click is loaded only with the extension
+
+        if "edgecors" not in app.cli.commands:
+            app.cli.add_command(edgecors_cli)
 
     def effective(self, app: Flask, endpoint: str | None) -> Effective:
         """The policy that applies to ``endpoint`` on ``app`` and where it came from."""

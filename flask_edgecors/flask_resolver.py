@@ -186,6 +186,47 @@ class FlaskPolicyResolver:
             )
             return None
 
+    def endpoint_for(
+        self, path: str, method: str = "GET", host: str | None = None, scheme: str = "http"
+    ) -> str | None:
+        """The endpoint serving ``method path`` (redirects followed), uncached; for tools."""
+        app = self._app
+        host = host or app.config.get("SERVER_NAME") or "localhost"
+        environ = {
+            "REQUEST_METHOD": method.upper(),
+            "wsgi.url_scheme": scheme,
+            "HTTP_HOST": host,
+            "SERVER_NAME": host,
+            "SERVER_PORT": "443" if scheme == "https" else "80",
+            "SCRIPT_NAME": "",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+        }
+        try:
+            adapter = app.create_url_adapter(app.request_class(environ))
+        except HTTPException:
+            return None
+        if adapter is None:  # pragma: no cover - only without a request
+            return None
+        return self._match(adapter, path, method.upper())[0]
+
+    def describe(self, path: str, method: str = "GET", host: str | None = None) -> str:
+        """How the policy of ``method path`` is chosen, in words (used by ``explain``)."""
+        endpoint = self.endpoint_for(path, method, host)
+        found = effective_policy(self._app, self._ext, endpoint)
+        if endpoint is None:
+            where = f"no route matches {path!r}"
+            if found.policy is None:
+                return f"{where} and there is no app default: CORS is off"
+            return f"{where}: the app default applies (so the 404 is readable)"
+        if found.source == "none":
+            return f"endpoint {endpoint!r} has no policy and there is no app default"
+        if found.source == "no_cors":
+            return f"endpoint {endpoint!r} is marked @no_cors"
+        if found.source == "route":
+            return f"endpoint {endpoint!r} has its own @cross_origin policy"
+        return f"endpoint {endpoint!r}: {found.source}"
+
     def _match(
         self, adapter: MapAdapter, path: str, method: str
     ) -> tuple[str | None, str | None]:
