@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from examples.gateway.__main__ import DEFAULT_PORTS
 from examples.gateway.settings import POLICY_FILE, environments, load_settings
 from flask_edgecors import ConfigurationError
 
@@ -197,3 +198,32 @@ def test_an_invalid_origin_in_the_file_is_a_configuration_error(tmp_path: Path) 
 
     with pytest.raises(ConfigurationError, match=r"EC013.*origins\.spa\.dev"):
         load_settings("dev", bad)
+
+
+# -- the README section -------------------------------------------------------------------------
+
+
+def readme_section() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split("## The gateway demo\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_shows_the_policy_file_as_it_is() -> None:
+    block = readme_section().split("```toml\n", 1)[1].split("```", 1)[0]
+    policy = POLICY_FILE.read_text(encoding="utf-8")
+
+    lines = [line for line in block.splitlines() if line]
+    assert len(lines) == 10
+    for line in lines:
+        assert f"\n{line}\n" in policy
+
+
+def test_the_readme_names_the_demo_command_and_its_default_ports() -> None:
+    section = readme_section()
+
+    assert "bash scripts/demo.sh" in section
+    assert "python -m examples.gateway" in section
+    for name, port in DEFAULT_PORTS.items():
+        assert f":{port}" in section, name
+    for option in ("--env", "--spa-port", "--gateway-port", "--no-cors", "--quiet"):
+        assert option in section

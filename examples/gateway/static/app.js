@@ -379,6 +379,7 @@
       const link = document.getElementById(`link-${key}`);
       link.href = url;
       link.textContent = url;
+      if (new URL(url).origin === pageOrigin) link.after(el("strong", " (you are here)"));
     }
     const banner = document.getElementById("origin-banner");
     const pattern = config.cors ? matchingPattern(pageOrigin) : null;
