@@ -32,5 +32,11 @@ def serve_wsgi(
     try:
         yield f"http://{host}:{server.effective_port}"
     finally:
-        server.close()
+        # Close from inside the server's own loop (via its trigger) so no select() is left
+        # waiting on a closed descriptor; the loop ends once its socket map is empty.
+        trigger = getattr(server, "trigger", None)
+        if trigger is not None:
+            trigger.pull_trigger(server.close)
+        else:
+            server.close()
         thread.join(timeout=5)
