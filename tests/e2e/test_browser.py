@@ -82,6 +82,7 @@ def test_preflights_are_answered_by_the_gateway_and_never_reach_the_services(
     assert edge is not None
     spa = open_spa(stack.spa_url)
     before = edge.preflights(origin=spa.origin, allowed=True)
+    options = stack.orders.count("OPTIONS") + stack.users.count("OPTIONS")
 
     results = spa.run_all()
 
@@ -92,8 +93,7 @@ def test_preflights_are_answered_by_the_gateway_and_never_reach_the_services(
     urls = {(r["path"], r["credentials"]) for r in results}
     assert len(urls) == 7
     assert edge.preflights(origin=spa.origin, allowed=True) - before == len(urls)
-    assert stack.orders.count("OPTIONS") == 0
-    assert stack.users.count("OPTIONS") == 0
+    assert stack.orders.count("OPTIONS") + stack.users.count("OPTIONS") == options
 
 
 def test_a_second_identical_call_within_max_age_sends_no_new_preflight(
