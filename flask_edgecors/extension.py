@@ -45,7 +45,7 @@ from .middleware import CORSMiddleware
 from .policy import CORSPolicy
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
 __all__ = [
     "CONFIG_KEYS",
@@ -287,7 +287,7 @@ class EdgeCORS:
             raise ConfigurationError(_rename(exc.problems, from_config)) from None
         app.extensions[EXTENSION_KEY] = EdgeCORSState(self, default, source, middleware, resolver)
         app.wsgi_app = middleware  # type: ignore[method-assign]
-        app.view_functions = _CheckedViews(self, app.view_functions)
+        app.view_functions = _CheckedViews(self, app.view_functions, resolver.routes_changed)
         from .cli import edgecors_cli  # noqa: PLC0415 - click is loaded only with the extension
 
         if "edgecors" not in app.cli.commands:
@@ -362,17 +362,21 @@ class _CheckedViews(dict[str, Any]):
     fails — at registration time, not at the first request.  Behaves as a plain ``dict``.
     """
 
-    __slots__ = ("_ext",)
+    __slots__ = ("_changed", "_ext")
 
-    def __init__(self, ext: EdgeCORS, views: Mapping[str, Any]) -> None:
+    def __init__(
+        self, ext: EdgeCORS, views: Mapping[str, Any], changed: Callable[[], None]
+    ) -> None:
         super().__init__(views)
         self._ext = ext
+        self._changed = changed
 
     def __setitem__(self, endpoint: str, view: Any) -> None:
         problems = Problems()
         self._ext._check_view(endpoint, view, problems)
         problems.raise_if_any()
         super().__setitem__(endpoint, view)
+        self._changed()
 
 
 def _build_policy(

@@ -109,12 +109,21 @@ class FlaskPolicyResolver:
         self._lookup = lookup
         #: How many times the URL map was consulted (for tests and diagnostics).
         self.url_matches = 0
-        # [rules list, its length when cached, extension generation when cached, url_map]
-        seen: list[Any] = [None, -1, -1, None]
+        # [url_map, extension generation, routes changed] as of the last clear().
+        seen: list[Any] = [None, -1, True]
         self._seen = seen
+        # Werkzeug's Map sets ``_remap`` when a rule is added (until the next match sorts the
+        # rules): an O(1) "the URL map changed" flag.  Without it, count the rules.
+        remap = hasattr(app.url_map, "_remap")
 
         def resolve(environ: WSGIEnvironment) -> CompiledPolicy | None:
-            if len(seen[0] or ()) != seen[1] or ext.generation != seen[2]:
+            url_map = app.url_map
+            if (
+                seen[2]
+                or ext.generation != seen[1]
+                or url_map is not seen[0]
+                or (url_map._remap if remap else self._count_changed())
+            ):
                 self.clear()
             get = environ.get
             method = get("REQUEST_METHOD", "GET")
@@ -137,19 +146,26 @@ class FlaskPolicyResolver:
             )
 
         self.resolve = resolve
+        self._rule_count = -1
 
     def __call__(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
         return self.resolve(environ)
 
+    def routes_changed(self) -> None:
+        """Drop the cache at the next request (called when a view is registered)."""
+        self._seen[2] = True
+
     def clear(self) -> None:
         """Forget every cached answer (done automatically when routes or policies change)."""
+        url_map = self._app.url_map
+        self._seen[:] = [url_map, self._ext.generation, False]
+        url_map.update()  # sorts new rules and resets Map._remap, as the next match would
+        self._rule_count = sum(1 for _ in url_map.iter_rules())
         self._lookup.cache_clear()
         self._narrowed.clear()
-        url_map = self._app.url_map
-        rules = getattr(url_map, "_rules", None)
-        if rules is None:  # pragma: no cover - a Werkzeug without Map._rules: count them
-            rules = list(url_map.iter_rules())
-        self._seen[:] = [rules, len(rules), self._ext.generation, url_map]
+
+    def _count_changed(self) -> bool:  # pragma: no cover - only for a Map without _remap
+        return sum(1 for _ in self._app.url_map.iter_rules()) != self._rule_count
 
     # -- the uncached path ------------------------------------------------------------------
 

@@ -1,0 +1,195 @@
+"""cross_origin / no_cors: unwrapped views, early validation, named policies, MethodView."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pytest
+from flask import Blueprint, Flask
+from flask.views import MethodView
+from webtest import TestApp
+
+from flask_edgecors import ConfigurationError, CORSPolicy, EdgeCORS, cross_origin, no_cors
+from flask_edgecors.decorators import MARKER_ATTR, route_marker
+from tests.flask.helpers import APP_ORIGIN, PARTNER_ORIGIN, preflight
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+def view() -> str:
+    return "ok"
+
+
+@pytest.mark.parametrize(
+    "decorator",
+    [
+        pytest.param(cross_origin("partners"), id="named"),
+        pytest.param(cross_origin(allow_origins=[APP_ORIGIN]), id="keywords"),
+        pytest.param(cross_origin(CORSPolicy(allow_origins=[APP_ORIGIN])), id="policy"),
+        pytest.param(no_cors, id="no-cors"),
+        pytest.param(no_cors(), id="no-cors-called"),
+    ],
+)
+def test_decorators_return_the_same_function_object(decorator: Any) -> None:
+    def fresh() -> str:
+        return "ok"
+
+    assert decorator(fresh) is fresh
+    assert fresh.__name__ == "fresh"
+    assert not hasattr(fresh, "__wrapped__")
+    assert route_marker(fresh) is getattr(fresh, MARKER_ATTR)
+
+
+def test_keyword_decorator_attaches_a_compiled_policy() -> None:
+    def fresh() -> str:
+        return "ok"
+
+    cross_origin(allow_origins=[APP_ORIGIN], max_age=60)(fresh)
+    marker = route_marker(fresh)
+    assert marker is not None
+    assert marker.compiled is not None
+    assert marker.compiled.policy.max_age == 60
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        pytest.param({"allow_origins": "https://app.example.com"}, "EC001", id="string-origins"),
+        pytest.param({"allow_origins": ["*"], "allow_credentials": True}, "EC003",
+                     id="star-credentials"),
+        pytest.param({"allow_origins": ["https://app.example.com/"]}, "EC006",
+                     id="trailing-slash"),
+        pytest.param({"allow_origins": [APP_ORIGIN], "max_age": -1}, "EC019", id="max-age"),
+    ],
+)
+def test_keyword_decorator_validates_at_import_time(kwargs: dict[str, Any], code: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        cross_origin(**kwargs)
+    assert code in info.value.codes
+
+
+def test_typo_in_decorator_keyword_is_a_type_error() -> None:
+    with pytest.raises(TypeError):
+        cross_origin(allow_origin=[APP_ORIGIN])
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "code"),
+    [
+        pytest.param((), {}, "EC030", id="nothing"),
+        pytest.param(("partners",), {"allow_origins": [APP_ORIGIN]}, "EC026", id="both"),
+        pytest.param(("",), {}, "EC032", id="empty-name"),
+        pytest.param((42,), {}, "EC020", id="wrong-type"),
+    ],
+)
+def test_decorator_misuse_is_a_configuration_error(
+    args: tuple[Any, ...], kwargs: dict[str, Any], code: str
+) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        cross_origin(*args, **kwargs)
+    assert info.value.codes == (code,)
+
+
+def test_bare_cross_origin_without_parentheses_says_how_to_call_it() -> None:
+    with pytest.raises(TypeError, match="needs arguments"):
+        cross_origin(view)  # type: ignore[arg-type]
+
+
+def test_unknown_policy_name_fails_at_init_app() -> None:
+    app = Flask("early")
+    app.add_url_rule("/x", view_func=cross_origin("nope")(lambda: "x"), endpoint="x")
+    with pytest.raises(ConfigurationError) as info:
+        EdgeCORS().init_app(app)
+    assert info.value.codes == ("EC031",)
+    assert "'x'" in info.value.problems[0].option
+
+
+def test_unknown_policy_name_fails_when_a_route_is_registered_after_init_app() -> None:
+    app = Flask("late")
+    cors = EdgeCORS()
+    cors.add_policy("partners", allow_origins=[PARTNER_ORIGIN])
+    cors.init_app(app)
+    with pytest.raises(ConfigurationError) as info:
+
+        @app.get("/x")
+        @cross_origin("partnrs")
+        def x() -> str:
+            return "x"
+
+    assert info.value.codes == ("EC031",)
+    assert "did you mean 'partners'" in info.value.problems[0].hint
+
+
+def test_unknown_policy_name_fails_when_a_blueprint_is_registered_after_init_app() -> None:
+    bp = Blueprint("bp", __name__)
+
+    @bp.get("/x")
+    @cross_origin("nope")
+    def x() -> str:
+        return "x"
+
+    app = Flask("bp-late")
+    EdgeCORS().init_app(app)
+    with pytest.raises(ConfigurationError) as info:
+        app.register_blueprint(bp)
+    assert info.value.codes == ("EC031",)
+
+
+def test_apply_with_an_unknown_name_fails_immediately() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        EdgeCORS().apply(Blueprint("bp", __name__), "nope")
+    assert info.value.codes == ("EC031",)
+
+
+def test_named_route_policy_applies() -> None:
+    cors = EdgeCORS()
+    cors.add_policy("partners", allow_origins=[PARTNER_ORIGIN], allow_methods=["PUT"])
+    app = Flask("named")
+    cors.init_app(app)
+
+    @app.put("/catalog")
+    @cross_origin("partners")
+    def catalog() -> str:
+        return "ok"
+
+    res = preflight(TestApp(app), "/catalog", PARTNER_ORIGIN, "PUT", status=204)
+    assert res.headers["Access-Control-Allow-Origin"] == PARTNER_ORIGIN
+    assert res.headers["Access-Control-Allow-Methods"] == "PUT"
+
+
+class Items(MethodView):
+    def get(self) -> str:
+        return "items"
+
+    def put(self) -> str:
+        return "replaced"
+
+
+@cross_origin(allow_origins=[PARTNER_ORIGIN], allow_methods=["GET", "PUT"])
+class PartnerItems(Items):
+    pass
+
+
+class DecoratedItems(Items):
+    decorators: ClassVar[list[Callable[..., Any]]] = [
+        cross_origin(allow_origins=[PARTNER_ORIGIN], allow_methods=["GET", "PUT"])
+    ]
+
+
+@pytest.mark.parametrize(
+    "view_class",
+    [pytest.param(PartnerItems, id="class-decorator"),
+     pytest.param(DecoratedItems, id="decorators-list")],
+)
+def test_method_view_route_policy(view_class: type[MethodView]) -> None:
+    app = Flask("mv")
+    EdgeCORS().init_app(app, allow_origins=[APP_ORIGIN])
+    app.add_url_rule("/items", view_func=view_class.as_view("items"))
+    client = TestApp(app)
+    res = preflight(client, "/items", PARTNER_ORIGIN, "PUT", status=204)
+    assert res.headers["Access-Control-Allow-Methods"] == "GET, PUT"
+    put = client.put("/items", headers={"Origin": PARTNER_ORIGIN}, status=200)
+    assert put.text == "replaced"
+    assert put.headers["Access-Control-Allow-Origin"] == PARTNER_ORIGIN
+    preflight(client, "/items", APP_ORIGIN, "PUT", status=403)

@@ -1,0 +1,216 @@
+"""Preflights are answered at the edge, resolved through app.url_map like Flask's dispatch."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Blueprint, Flask, abort, request
+from webtest import TestApp
+
+from flask_edgecors import EdgeCORS, cross_origin
+from tests.flask.helpers import APP_DEFAULT, APP_ORIGIN, PARTNER_ORIGIN, preflight
+
+
+def test_preflight_behind_an_auth_hook_is_answered_and_the_hook_never_runs() -> None:
+    app = Flask("auth")
+    EdgeCORS().init_app(app, **APP_DEFAULT)
+    calls: list[str] = []
+
+    @app.before_request
+    def require_token() -> None:
+        calls.append(request.path)
+        if request.headers.get("Authorization") != "Bearer ok":
+            abort(401)
+
+    @app.put("/orders/<int:order_id>")
+    def put_order(order_id: int) -> str:
+        calls.append("view")
+        return "ok"
+
+    client = TestApp(app)
+    res = preflight(client, "/orders/7", APP_ORIGIN, "PUT", headers="authorization", status=204)
+    assert res.body == b""
+    assert "Content-Type" not in res.headers
+    assert res.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+    assert calls == []
+    # The actual request does go through the hook (CORS is not access control).
+    refused = client.put("/orders/7", headers={"Origin": APP_ORIGIN}, status=401)
+    assert refused.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+    assert calls == ["/orders/7"]
+
+
+def test_preflight_to_a_strict_slash_rule_is_answered_not_redirected() -> None:
+    app = Flask("slash")
+    EdgeCORS().init_app(app, **APP_DEFAULT)
+
+    @app.post("/items/")
+    @cross_origin(
+        allow_origins=[PARTNER_ORIGIN], allow_methods=["POST"], allow_headers=["Content-Type"]
+    )
+    def items() -> str:
+        return "ok"
+
+    client = TestApp(app)
+    res = preflight(client, "/items", PARTNER_ORIGIN, "POST", headers="content-type", status=204)
+    assert res.headers["Access-Control-Allow-Origin"] == PARTNER_ORIGIN
+    assert "Location" not in res.headers
+    # The redirect Flask sends for the actual request carries the target route's CORS headers.
+    redirect = client.post("/items", headers={"Origin": PARTNER_ORIGIN}, status=308)
+    assert redirect.headers["Access-Control-Allow-Origin"] == PARTNER_ORIGIN
+
+
+def two_rules_one_path() -> Flask:
+    """GET and POST of /things are two endpoints with two policies."""
+    app = Flask("two-rules")
+    EdgeCORS().init_app(app, allow_origins=[APP_ORIGIN], allow_methods=["GET", "PUT", "DELETE"])
+
+    @app.get("/things")
+    def list_things() -> str:
+        return "list"
+
+    @app.post("/things")
+    @cross_origin(allow_origins=[PARTNER_ORIGIN], allow_methods=["POST", "PUT", "PATCH"])
+    def create_thing() -> str:
+        return "created"
+
+    @app.put("/things")
+    def replace_things() -> str:
+        return "replaced"
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("origin", "method", "status", "allow_methods"),
+    [
+        pytest.param(APP_ORIGIN, "PUT", 204, "GET, PUT", id="default-policy-intersected"),
+        pytest.param(APP_ORIGIN, "DELETE", 403, None, id="policy-method-the-url-does-not-serve"),
+        pytest.param(PARTNER_ORIGIN, "POST", 204, "POST, PUT", id="post-endpoint-policy"),
+        pytest.param(APP_ORIGIN, "POST", 403, None, id="post-endpoint-refuses-default-origin"),
+        pytest.param(PARTNER_ORIGIN, "PATCH", 403, None, id="nobody-serves-patch"),
+    ],
+)
+def test_allow_methods_is_policy_methods_intersected_with_the_url_methods(
+    origin: str, method: str, status: int, allow_methods: str | None
+) -> None:
+    res = preflight(TestApp(two_rules_one_path()), "/things", origin, method, status=status)
+    assert res.headers.get("Access-Control-Allow-Methods") == allow_methods
+
+
+def test_refused_method_says_why_in_debug_mode() -> None:
+    app = Flask("dbg")
+    EdgeCORS().init_app(app, **APP_DEFAULT, debug=True)
+
+    @app.get("/only-get")
+    def only_get() -> str:
+        return "ok"
+
+    res = preflight(TestApp(app), "/only-get", APP_ORIGIN, "DELETE", status=403)
+    assert "method" in res.headers["EdgeCORS-Debug"]
+    assert "DELETE" in res.headers["EdgeCORS-Debug"]
+
+
+def test_preflight_to_an_unknown_path_uses_the_app_default() -> None:
+    app = Flask("unknown")
+    EdgeCORS().init_app(app, **APP_DEFAULT)
+    client = TestApp(app)
+    res = preflight(client, "/nowhere", APP_ORIGIN, "DELETE", status=204)
+    assert res.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+    missing = client.delete("/nowhere", headers={"Origin": APP_ORIGIN}, status=404)
+    assert missing.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+
+
+def test_preflight_to_an_unknown_path_passes_through_without_an_app_default() -> None:
+    app = Flask("unknown-none")
+    EdgeCORS().init_app(app)
+
+    @app.get("/x")
+    @cross_origin(allow_origins=[APP_ORIGIN])
+    def x() -> str:
+        return "x"
+
+    res = preflight(TestApp(app), "/nowhere", APP_ORIGIN, "DELETE", status=404)
+    assert "Access-Control-Allow-Origin" not in res.headers
+
+
+def test_server_name_and_subdomain_blueprints_resolve_like_flask() -> None:
+    cors = EdgeCORS()
+    api = cors.apply(Blueprint("api", __name__, subdomain="api"),
+                     allow_origins=[PARTNER_ORIGIN], allow_methods=["PUT"])
+    www = Blueprint("www", __name__)
+
+    @api.put("/item")
+    def api_item() -> str:
+        return "api"
+
+    @www.put("/item")
+    def www_item() -> str:
+        return "www"
+
+    app = Flask("subdomains", subdomain_matching=True)
+    app.config["SERVER_NAME"] = "example.test"
+    cors.init_app(app, allow_origins=[APP_ORIGIN], allow_methods=["PUT"])
+    app.register_blueprint(api)
+    app.register_blueprint(www)
+    client = TestApp(app)
+    on_api = {"HTTP_HOST": "api.example.test"}
+    res = preflight(client, "/item", PARTNER_ORIGIN, "PUT", status=204, extra_environ=on_api)
+    assert res.headers["Access-Control-Allow-Origin"] == PARTNER_ORIGIN
+    preflight(client, "/item", APP_ORIGIN, "PUT", status=403, extra_environ=on_api)
+    on_www = {"HTTP_HOST": "example.test"}
+    res = preflight(client, "/item", APP_ORIGIN, "PUT", status=204, extra_environ=on_www)
+    assert res.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+    preflight(client, "/item", PARTNER_ORIGIN, "PUT", status=403, extra_environ=on_www)
+    actual = client.put("/item", headers={"Origin": PARTNER_ORIGIN}, extra_environ=on_api,
+                        status=200)
+    assert actual.text == "api"
+    assert actual.headers["Access-Control-Allow-Origin"] == PARTNER_ORIGIN
+
+
+def test_host_matching_resolves_by_host() -> None:
+    app = Flask("hosts", host_matching=True, static_host="static.test")
+    EdgeCORS().init_app(app, allow_origins=[APP_ORIGIN], allow_methods=["PUT"])
+
+    @app.put("/item", host="partners.test")
+    @cross_origin(allow_origins=[PARTNER_ORIGIN], allow_methods=["PUT"])
+    def partner_item() -> str:
+        return "partner"
+
+    @app.put("/item", host="app.test", endpoint="app_item")
+    def app_item() -> str:
+        return "app"
+
+    client = TestApp(app)
+    partners = {"HTTP_HOST": "partners.test"}
+    res = preflight(client, "/item", PARTNER_ORIGIN, "PUT", status=204, extra_environ=partners)
+    assert res.headers["Access-Control-Allow-Origin"] == PARTNER_ORIGIN
+    preflight(client, "/item", APP_ORIGIN, "PUT", status=403, extra_environ=partners)
+    res = preflight(client, "/item", APP_ORIGIN, "PUT", status=204,
+                    extra_environ={"HTTP_HOST": "app.test"})
+    assert res.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+
+
+def test_script_name_mount_is_honoured() -> None:
+    app = Flask("mounted")
+    EdgeCORS().init_app(app, **APP_DEFAULT)
+
+    @app.put("/x")
+    def x() -> str:
+        return "x"
+
+    res = preflight(TestApp(app), "/svc/x", APP_ORIGIN, "PUT", status=204,
+                    extra_environ={"SCRIPT_NAME": "/svc", "PATH_INFO": "/x"})
+    assert res.headers["Access-Control-Allow-Methods"] == "PUT"
+
+
+def test_lowercase_request_method_is_not_uppercased_for_the_route() -> None:
+    app = Flask("case")
+    EdgeCORS().init_app(app, allow_origins=[APP_ORIGIN], allow_methods=["PATCH"])
+
+    @app.patch("/x")
+    def x() -> str:
+        return "x"
+
+    client = TestApp(app)
+    preflight(client, "/x", APP_ORIGIN, "PATCH", status=204)
+    # Fetch does not normalise "patch": the server must not pretend it matched "PATCH".
+    preflight(client, "/x", APP_ORIGIN, "patch", status=403)
