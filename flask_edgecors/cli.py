@@ -7,9 +7,10 @@
     What the app answers a browser's request to ``PATH``: allowed or refused, the reason code,
     the policy and why it applied, and the exact headers — by running the real middleware (the
     same resolver, a stub app) under the browser emulation of ``CORSMiddleware.explain``.
-``flask edgecors check [--strict] [--json]``
+``flask edgecors check [--strict] [--json] [--file policy.toml]``
     Validates every policy the app uses and flags risky-but-legal choices; exit status 1 on
-    errors (and on risks with ``--strict``).
+    errors (and on risks with ``--strict``).  With ``--file``, checks a policy file instead, for
+    every environment and service it declares (no app needed: for CI before a deploy).
 
 The group is registered by the ``flask.commands`` entry point and, for ``app.test_cli_runner()``
 and apps loaded without entry points, on ``app.cli`` by ``init_app``.
@@ -18,13 +19,15 @@ and apps loaded without entry points, on ``app.cli`` by ``init_app``.
 from __future__ import annotations
 
 import json
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
 
 from .decorators import route_marker
+from .errors import ConfigurationError, EdgeCORSWarning
 from .extension import get_state
 from .flask_checks import Finding, policy_risks
 from .flask_resolver import effective_policy
@@ -242,13 +245,46 @@ def report_findings(findings: list[Finding], as_json: bool, strict: bool) -> int
     return 1 if errors or (strict and risks) else 0
 
 
-@edgecors_cli.command("check")
+def policy_file_findings(path: str) -> list[Finding]:
+    """A policy file's findings: every problem of every environment (file, key path, code),
+    or else the risks of each policy (once, with the first environment showing it)."""
+    from .config import load_policy_file, validate_policy_file  # noqa: PLC0415
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EdgeCORSWarning)  # policy_risks reports them
+        try:
+            environments = validate_policy_file(path)
+        except ConfigurationError as exc:
+            return [
+                Finding("error", p.code, p.option, f"{p.value!r}: {p.message}. Hint: {p.hint}")
+                for p in exc.problems
+            ]
+        found: dict[tuple[str, str, str], Finding] = {}
+        for env in environments:
+            policies = load_policy_file(path, environment=env, environ={}).policies
+            for name, policy in policies.items():
+                where = f"{path}: policies.{name}" + (f" ({env})" if env else "")
+                for finding in policy_risks(policy, where):
+                    found.setdefault((name, finding.code, finding.message), finding)
+    return list(found.values())
+
+
+@edgecors_cli.command("check", with_appcontext=False)
 @click.option("--strict", is_flag=True, help="Exit 1 on risks too, not only on errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-def check_command(strict: bool, as_json: bool) -> None:
+@click.option(
+    "--file", "files", multiple=True, type=click.Path(dir_okay=False),
+    help="Check this policy file (every environment and service) instead of the app; "
+    "no app needed. Repeatable.",
+)
+def check_command(strict: bool, as_json: bool, files: tuple[str, ...]) -> None:
     """Validate the CORS configuration and flag risky-but-legal choices (exit 1 on errors)."""
-    # A further source (e.g. --file policy.toml) adds its findings to this list.
-    findings = check_app(current_app)
+    if files:
+        findings = [finding for path in files for finding in policy_file_findings(path)]
+    else:
+        app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+        with app.app_context():
+            findings = check_app(current_app)
     status = report_findings(findings, as_json, strict)
     if status:
         click.get_current_context().exit(status)
