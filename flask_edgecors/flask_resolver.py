@@ -76,7 +76,12 @@ def effective_policy(app: Flask, ext: EdgeCORS, endpoint: str | None) -> Effecti
                 return Effective(None, "no_cors")
             if marker.policy is not None:
                 return Effective(marker.policy, "route")
-            return Effective(ext.get_policy(marker.name or ""), "route")
+            named = ext.policies.get(marker.name or "")
+            if named is None:
+                # Only when the decorator ran after registration (init_app and registration
+                # check names): fail closed, and `flask edgecors check` reports it.
+                return Effective(None, f"route (unknown policy {marker.name!r})")
+            return Effective(named, "route")
         # Flask's own rule (Request.blueprints): "parent.child.view" -> "parent.child", "parent".
         name = endpoint.rpartition(".")[0]
         while name:
