@@ -92,7 +92,8 @@ def routes_command(as_json: bool) -> None:
     ]
     widths = [max(len(str(line[i])) for line in [head, *table]) for i in range(len(head))]
     for line in [head, ["-" * w for w in widths], *table]:
-        click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths)).rstrip())
+        cells = (str(cell).ljust(width) for cell, width in zip(line, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
 
 
 @edgecors_cli.command("explain")
