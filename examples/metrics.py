@@ -27,8 +27,8 @@ library itself has no metrics dependency: ``on_decision`` takes any callable).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
+import threading
 from typing import TYPE_CHECKING
 from wsgiref.simple_server import make_server
 
@@ -100,12 +100,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--report", action="store_true", help="run the edge in report mode")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     app = build(mode="report" if args.report else "enforce")
     with make_server(args.host, args.port, app) as server:
+
+        def stop(signum: int, frame: object) -> None:
+            # Not KeyboardInterrupt: wsgiref swallows it when it lands inside a request.
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+        # Set even when SIGINT was inherited as ignored (a background job of a shell).
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
         print(f"serving on http://{args.host}:{server.server_port} (/metrics)", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            server.serve_forever()
+        server.serve_forever()
 
 
 if __name__ == "__main__":

@@ -88,4 +88,10 @@ def test_example_runs_as_a_server_and_the_probe_agrees(capsys: pytest.CaptureFix
         assert "got status 403" in out
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+    assert process.returncode == 0  # Ctrl-C stops it cleanly
