@@ -1,0 +1,155 @@
+"""Where the time of CORSMiddleware goes: a ladder of ever more complete middlewares.
+
+Run from the repository root::
+
+    python benchmarks/floor.py            # the ladder (about 10 s)
+    python benchmarks/floor.py --cprofile # plus a cProfile of the allowed-GET path
+
+Each rung adds one thing every header-injecting WSGI middleware must do, so the differences
+show what the floor of such a middleware is on this interpreter and machine, and how far
+``CORSMiddleware`` is above it.  Same method as bench.py: prebuilt environ copied per call,
+no-op start_response, interleaved rounds, medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import apps  # noqa: E402
+from benchmarks.bench import _noop_start_response  # noqa: E402
+
+_VARY = (("Vary", "Origin"),)
+
+
+class PassThrough:
+    """Rung 1: an object whose ``__call__`` calls the app (the cost of being a layer)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        return self.app(environ, start_response)
+
+
+class Wrapped(PassThrough):
+    """Rung 2: plus a per-request start_response closure (PEP 3333 injection point)."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        def wrapped(status: str, headers: list[Any], exc_info: Any = None) -> Any:
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, wrapped)
+
+
+class Copied(PassThrough):
+    """Rung 3: plus a fresh header list with one header appended."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        def wrapped(status: str, headers: list[Any], exc_info: Any = None) -> Any:
+            return start_response(status, [*headers, *_VARY], exc_info)
+
+        return self.app(environ, wrapped)
+
+
+class Scanned(PassThrough):
+    """Rung 4: plus a look at each header name (needed to merge Vary and strip upstream CORS)."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        def wrapped(status: str, headers: list[Any], exc_info: Any = None) -> Any:
+            for name, _ in headers:
+                if not name or name[0] in "aAvV":
+                    break
+            else:
+                return start_response(status, [*headers, *_VARY], exc_info)
+            return start_response(status, list(headers), exc_info)
+
+        return self.app(environ, wrapped)
+
+
+def ladder(rounds: int) -> None:
+    bare = apps.bare_wsgi
+    contestants = {
+        "bare WSGI app": bare,
+        "1 pass-through layer": PassThrough(bare),
+        "2 + start_response closure": Wrapped(bare),
+        "3 + fresh header list": Copied(bare),
+        "4 + header-name scan": Scanned(bare),
+        "CORSMiddleware": apps.wrap_edgecors(bare, False),
+        "wsgicors": apps.wrap_wsgicors(bare, False),
+    }
+    kinds = {
+        "no Origin": apps.make_environ("GET", apps.PATH, {}),
+        "allowed GET": apps.make_environ("GET", apps.PATH, {"Origin": apps.APP_ORIGIN}),
+    }
+    sr = _noop_start_response
+    samples: dict[tuple[str, str], list[float]] = {}
+    n = 20_000
+    for _ in range(rounds):
+        gc.collect()
+        gc.disable()
+        for kind, environ in kinds.items():
+            copy = environ.copy
+            for name, app in contestants.items():
+                t0 = time.thread_time_ns()
+                for _i in range(n):
+                    for _chunk in app(copy(), sr):
+                        pass
+                samples.setdefault((name, kind), []).append((time.thread_time_ns() - t0) / n)
+        gc.enable()
+    print(f"{'median ns per call (over bare)':34}" + "".join(f"{k:>22}" for k in kinds))
+    for name in contestants:
+        line = f"{name:34}"
+        for kind in kinds:
+            value = statistics.median(samples[(name, kind)])
+            base = statistics.median(samples[("bare WSGI app", kind)])
+            line += f"{value:>12.0f} ({value - base:+6.0f})"
+        print(line)
+    print("rungs 1-4 do no CORS work at all: rung 4 is the floor of any middleware that injects\n"
+          "headers through start_response, passes a fresh list and merges Vary correctly.")
+
+
+def profile_allowed_get() -> None:
+    app = apps.wrap_edgecors(apps.bare_wsgi, False)
+    environ = apps.make_environ("GET", apps.PATH, {"Origin": apps.APP_ORIGIN})
+    sr = _noop_start_response
+
+    def loop() -> None:
+        copy = environ.copy
+        for _ in range(200_000):
+            for _chunk in app(copy(), sr):
+                pass
+
+    profiler = cProfile.Profile()
+    profiler.runcall(loop)
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(8)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="the cost ladder of a WSGI middleware")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--cprofile", action="store_true")
+    args = parser.parse_args()
+    ladder(args.rounds)
+    if args.cprofile:
+        profile_allowed_get()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
