@@ -31,7 +31,7 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -77,8 +77,10 @@ def escape_for_log(value: object, limit: int = 200) -> str:
     text = value if isinstance(value, str) else str(value)
     cut = len(text) > limit
     text = text[:limit]
-    escaped = text.encode("ascii", "backslashreplace").decode("ascii")
-    escaped = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", escaped)
+    # Controls, backslashes and quotes first, then non-ASCII: the \u.... escapes that
+    # backslashreplace writes must not have their own backslash escaped again.
+    escaped = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    escaped = escaped.encode("ascii", "backslashreplace").decode("ascii")
     # ASCII "..." (not an ellipsis character): the result may end up in a header value.
     return escaped + ("..." if cut else "")
 
@@ -448,6 +450,15 @@ class OriginMatcher:
         self.regexes = tuple(regexes)
         self.callables = tuple(callables)
         self.only_exact = not (self.any_port or self.suffixes or self.regexes or self.callables)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # Each attribute is set once, in __init__; the compiled policy holding it is immutable.
+        if hasattr(self, name):
+            raise AttributeError("OriginMatcher is immutable")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError("OriginMatcher is immutable")
 
     def __call__(self, origin: str) -> bool:
         """True when the request ``origin`` is allowed (never for a non-canonical one)."""

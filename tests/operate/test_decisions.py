@@ -207,5 +207,5 @@ def test_log_line_fields_are_escaped() -> None:
     line = d.log_line()
     assert line == (
         "cors actual denied reason=origin_not_allowed origin=a\\x0d\\x0ab method=G\\x1bET "
-        "path=/\\x5cu2028 policy=p\\x0aq header=h\\x00"
+        "path=/\\u2028 policy=p\\x0aq header=h\\x00"
     )
