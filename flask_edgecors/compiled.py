@@ -71,6 +71,7 @@ class CompiledPolicy:
         "actual_tail_vary",
         "allow_all",
         "credentials",
+        "exact_answers",
         "exact_origins",
         "match",
         "max_header_names",
@@ -111,6 +112,9 @@ class CompiledPolicy:
     #: ``Vary`` header attached, and the exact origins: read inline by the middleware.
     actual_tail_vary: tuple[Header, ...]
     exact_origins: frozenset[str]
+    #: Exact origin -> the whole answer :meth:`actual_headers_vary` gives it, built once (empty
+    #: for an allow-all policy, whose answer is ``*``): an allowed actual request is one probe.
+    exact_answers: dict[str, tuple[Header, ...]]
 
     def __init__(
         self,
@@ -163,6 +167,10 @@ class CompiledPolicy:
         s(self, "_actual_tail_vary", (*tail, *((("Vary", "Origin"),) if self.vary_actual else ())))
         s(self, "actual_tail_vary", self._actual_tail_vary)
         s(self, "exact_origins", matcher.exact)
+        s(self, "exact_answers", {} if self.star_origin else {
+            origin: (("Access-Control-Allow-Origin", origin), *self._actual_tail_vary)
+            for origin in matcher.exact
+        })
         s(self, "_exact", matcher.exact)
         s(self, "_only_exact", matcher.only_exact)
         s(self, "_preflight_cache", None if matcher.callables else {})

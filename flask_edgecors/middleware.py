@@ -61,9 +61,6 @@ _UPSTREAM_MODES = ("replace", "defer")
 _MODES = ("enforce", "report")
 _PLAIN = ("Content-Type", "text/plain; charset=utf-8")
 _PREFLIGHT_VARY_HEADER = ("Vary", ", ".join(PREFLIGHT_VARY))
-#: First letters of the header names a response must be looked at closely for (``Access-
-#: Control-*`` and ``Vary``); a response with none of them takes the fast path.
-_SLOW_FIRST = "aAvV"
 _ERROR_BODY = b"Internal Server Error"
 #: The keyword arguments of CORSPolicy, accepted as shorthand by CORSMiddleware.
 _POLICY_OPTIONS = frozenset(name for name in CORSPolicy.__slots__ if not name.startswith("_"))
@@ -403,15 +400,12 @@ class CORSMiddleware:
             vary: tuple[str, ...] = ORIGIN_VARY
             cors_headers: tuple[Header, ...] = _ORIGIN_VARY_ONLY
         else:
-            if environ.get("REQUEST_METHOD") == "OPTIONS" and ACRM_ENVIRON in environ:
+            if ACRM_ENVIRON in environ and environ.get("REQUEST_METHOD") == "OPTIONS":
                 return self._preflight(environ, start_response, policy, origin, observe)
             # The CORS headers with Vary: Origin attached (what a plain response gets as is);
-            # an exact origin is probed here, without a call.
-            if origin in policy.exact_origins and not policy.star_origin:
-                fast: tuple[Header, ...] | None = (
-                    ("Access-Control-Allow-Origin", origin), *policy.actual_tail_vary
-                )
-            else:
+            # an exact origin's answer was built with the policy.
+            fast = policy.exact_answers.get(origin)
+            if fast is None:
                 fast = policy.actual_headers_vary(origin)
             if report:
                 decision = self._decision(
@@ -439,7 +433,9 @@ class CORSMiddleware:
             status: str, headers: list[Header], exc_info: OptExcInfo | None = None
         ) -> Callable[[bytes], object]:
             for name, _ in headers:
-                if not name or name[0] in _SLOW_FIRST:
+                # First letters of Access-Control-* and Vary: such a response (or an empty
+                # name) takes the general path; any other goes out with cors_headers appended.
+                if not name or name[0] in "aAvV":
                     break
             else:
                 return start_response(status, [*headers, *cors_headers], exc_info)
