@@ -124,10 +124,10 @@ class FlaskPolicyResolver:
         def resolve(environ: WSGIEnvironment) -> CompiledPolicy | None:
             url_map = app.url_map
             if (
-                seen[2]
+                (url_map._remap if remap else self._count_changed())
+                or seen[2]
                 or ext.generation != seen[1]
                 or url_map is not seen[0]
-                or (url_map._remap if remap else self._count_changed())
             ):
                 self.clear()
             get = environ.get
