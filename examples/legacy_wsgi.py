@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import threading
 from typing import TYPE_CHECKING
 from wsgiref.simple_server import make_server
 
@@ -96,10 +97,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
     parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
     args = parser.parse_args(argv)
-    # Ctrl-C stops the server even when this process was started with SIGINT ignored
-    # (a background job of a non-interactive shell inherits that).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     with make_server(args.host, args.port, application) as server:
+
+        def stop(signum: int, frame: object) -> None:
+            # Ask serve_forever to return (from another thread, as it requires).  A
+            # KeyboardInterrupt would be swallowed by wsgiref if it hit during a request.
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+        # Ctrl-C (and SIGTERM) stop the server, even when this process was started with
+        # SIGINT ignored, as background jobs of a non-interactive shell are.
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
         url = f"http://{args.host}:{server.server_port}"
         print(f"Serving the legacy WSGI app with CORS at its edge on {url}  (Ctrl-C stops)")
         print(
@@ -107,10 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             "-H 'Access-Control-Request-Method: PUT'",
             flush=True,
         )
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            print("stopped")
+        server.serve_forever()
+    print("stopped")
     return 0
 
 

@@ -323,6 +323,11 @@ def test_compiled_policy_is_immutable() -> None:
     with pytest.raises(AttributeError, match="immutable"):
         del compiled.credentials  # type: ignore[misc]
     assert isinstance(compiled._preflight_fixed, tuple)
+    with pytest.raises(AttributeError, match="immutable"):
+        compiled.match.exact = frozenset({"https://evil.example"})  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="immutable"):
+        del compiled.match.regexes
+    assert compiled.match("https://evil.example") is False
 
 
 def test_replace_validates_again_and_keeps_the_original() -> None:
