@@ -47,6 +47,8 @@ from .policy import CORSPolicy
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
+    from .explain import Explanation
+
 __all__ = [
     "CONFIG_KEYS",
     "EXTENSION_OPTIONS",
@@ -87,6 +89,26 @@ class FlaskCORSMiddleware(CORSMiddleware):
 
     def describe_policy(self, path: str) -> str:
         return self.flask_resolver.describe(path)
+
+    def explain(
+        self,
+        path: str,
+        *,
+        origin: str | None = None,
+        method: str = "GET",
+        headers: Mapping[str, str] | Iterable[str | tuple[str, str]] = (),
+        credentials: bool = False,
+        host: str = "localhost",
+        scheme: str = "http",
+    ) -> Explanation:
+        """:meth:`CORSMiddleware.explain`, saying which endpoint's policy applied and why."""
+        from .explain import explain_middleware  # noqa: PLC0415 - explain imports middleware
+
+        why = self.flask_resolver.describe(path.split("?", 1)[0], method, host)
+        return explain_middleware(
+            self, path, origin=origin, method=method, headers=headers,
+            credentials=credentials, host=host, scheme=scheme, why=why,
+        )
 
 
 class EdgeCORSState:
