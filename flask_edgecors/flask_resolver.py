@@ -190,8 +190,11 @@ class FlaskPolicyResolver:
         }
         try:
             self.url_matches += 1
-            adapter = app.create_url_adapter(app.request_class(environ))
-            if adapter is None:  # pragma: no cover - only without a request
+            try:
+                adapter = app.create_url_adapter(app.request_class(environ))
+            except HTTPException:
+                adapter = None  # e.g. a Host not in TRUSTED_HOSTS: Flask answers 400 itself
+            if adapter is None:
                 return self._compiled(effective_policy(app, self._ext, None).policy)
             endpoint, target = self._match(adapter, adapter.path_info, method)
             policy = effective_policy(app, self._ext, endpoint).policy

@@ -214,3 +214,21 @@ def test_lowercase_request_method_is_not_uppercased_for_the_route() -> None:
     preflight(client, "/x", APP_ORIGIN, "PATCH", status=204)
     # Fetch does not normalise "patch": the server must not pretend it matched "PATCH".
     preflight(client, "/x", APP_ORIGIN, "patch", status=403)
+
+
+def test_untrusted_host_gets_the_app_default_and_flasks_own_400() -> None:
+    app = Flask("trusted")
+    app.config["TRUSTED_HOSTS"] = ["api.test"]
+    EdgeCORS().init_app(app, **APP_DEFAULT)
+
+    @app.put("/x")
+    def x() -> str:
+        return "x"
+
+    client = TestApp(app)
+    evil_host = {"HTTP_HOST": "evil.test"}
+    res = client.put("/x", headers={"Origin": APP_ORIGIN}, extra_environ=evil_host, status=400)
+    assert res.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+    ok = client.put("/x", headers={"Origin": APP_ORIGIN}, extra_environ={"HTTP_HOST": "api.test"},
+                    status=200)
+    assert ok.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
