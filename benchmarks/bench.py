@@ -467,6 +467,63 @@ def print_report(tasks: list[Task], summary: dict[str, Any], tgt: list[dict[str,
                 print(f"  {name} / {kind}: {p}")
 
 
+def render_markdown(result: dict[str, Any]) -> str:
+    """The figures of one run as Markdown tables (for benchmarks/README.md)."""
+    med = {(r["contestant"], r["kind"]): r["median_ns"] for r in result["rows"]}
+    lines = [
+        f"Python {result['python']}, {result['cpus']} CPUs, {result['rounds']} rounds, "
+        f"median {result['clock'].replace('_', ' ')} time per call, µs "
+        "(overhead over the bare app of the same family in parentheses).",
+        "",
+    ]
+    for family, wanted in (
+        ("WSGI", ["wsgi bare", "wsgicors", "CORSMiddleware"]),
+        ("Flask", ["flask bare", "flask-cors", "EdgeCORS", "flask+CORSMiddleware"]),
+    ):
+        names = [n for n in wanted if (n, "no_origin") in med]
+        lines.append(f"| {family} | " + " | ".join(names) + " |")
+        lines.append("|---" * (len(names) + 1) + "|")
+        for kind in KINDS:
+            cells = []
+            for name in names:
+                value = med.get((name, kind.name))
+                base = med.get((names[0], kind.name))
+                if value is None or base is None:
+                    cells.append("")
+                elif name == names[0]:
+                    cells.append(f"{value / 1000:.2f}")
+                else:
+                    cells.append(f"{value / 1000:.2f} ({(value - base) / 1000:+.2f})")
+            lines.append(f"| {kind.label} | " + " | ".join(cells) + " |")
+        lines.append("")
+    lines.append("| origin-list scale (allowed GET) | µs | × one |")
+    lines.append("|---|---|---|")
+    firsts: dict[str, float] = {}
+    for r in result["rows"]:
+        if r["family"] != "scale" or not r["contestant"].startswith("CORSMiddleware"):
+            continue
+        group = r["contestant"].rsplit(" ", 1)[0]
+        firsts.setdefault(group, r["median_ns"])
+        lines.append(f"| {r['contestant']} | {r['median_ns'] / 1000:.2f} | "
+                     f"{r['median_ns'] / firsts[group]:.3f} |")
+    lines.append("")
+    lines.append("| target (issue 7) | measured | limit | |")
+    lines.append("|---|---|---|---|")
+    for t in result["targets"]:
+        state = "n/a" if t["pass"] is None else ("pass" if t["pass"] else "**miss**")
+        value = "-" if t["value"] is None else f"{t['value']:.3f}"
+        lines.append(f"| {t['target']} | {value} | {t['limit']:.3g} {t['unit']} | {state} |")
+    if "server" in result:
+        rps = result["server"]["rps"]
+        lines += ["", f"Real server ({result['server']['tool']}, requests/s, median of "
+                  f"{result['server']['rounds']} × {result['server']['seconds']:.0f} s):", "",
+                  "| | bare | CORSMiddleware | wsgicors |", "|---|---|---|---|"]
+        for kind in SERVER_KINDS:
+            lines.append(f"| {kind} | {rps[f'bare/{kind}']:.0f} | {rps[f'edgecors/{kind}']:.0f} "
+                         f"| {rps[f'wsgicors/{kind}']:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
 # -- real-server mode -------------------------------------------------------------------------
 
 
@@ -622,6 +679,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-ms", type=float, help="target duration of one batch")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON ('-': "
                         "stdout)")
+    parser.add_argument("--markdown", metavar="PATH",
+                        help="also write the figures as Markdown tables ('-': stdout)")
     parser.add_argument("--server", action="store_true",
                         help="also run gunicorn on loopback under wrk (requests/s)")
     parser.add_argument("--server-seconds", type=float, help="duration of one load run")
@@ -632,8 +691,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.wall:
         CLOCK[0] = time.perf_counter_ns
 
-    rounds = args.rounds or (15 if args.quick else 41)
-    batch_ms = args.batch_ms or (2.0 if args.quick else 6.0)
+    rounds = args.rounds or (15 if args.quick else 61)
+    batch_ms = args.batch_ms or (2.0 if args.quick else 8.0)
     t0 = time.monotonic()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -654,6 +713,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.server:
         seconds = args.server_seconds or (1.0 if args.quick else 3.0)
         result["server"], server_problems = run_server_mode(seconds, 1 if args.quick else 3)
+    if args.markdown:
+        text = render_markdown(result)
+        if args.markdown == "-":
+            print(text)
+        else:
+            Path(args.markdown).write_text(text)
     if args.json:
         text = json.dumps(result, indent=2)
         if args.json == "-":
