@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/floor.py            # the ladder (about 10 s)
     python benchmarks/floor.py --cprofile # plus a cProfile of the allowed-GET path
+    python benchmarks/floor.py --flask    # plus the same ladder in front of a Flask app
 
 Each rung adds one thing every header-injecting WSGI middleware must do, so the differences
 show what the floor of such a middleware is on this interpreter and machine, and how far
@@ -123,6 +124,49 @@ def ladder(rounds: int) -> None:
           "headers through start_response, passes a fresh list and merges Vary correctly.")
 
 
+def flask_ladder(rounds: int) -> None:
+    """The same rungs in front of a Flask app (``app.wsgi_app`` wrapped), allowed GET."""
+    import random
+
+    from benchmarks.bench import _timer
+
+    def wrapped(layer: Callable[[Any], Any] | None) -> Any:
+        app = apps.make_flask()
+        if layer is not None:
+            app.wsgi_app = layer(app.wsgi_app)
+        return app
+
+    contestants = {
+        "bare Flask app": wrapped(None),
+        "1 pass-through layer": wrapped(PassThrough),
+        "2 + start_response closure": wrapped(Wrapped),
+        "3 + fresh header list": wrapped(Copied),
+        "4 + header-name scan": wrapped(Scanned),
+        "CORSMiddleware": apps.flask_with_middleware(False),
+        "EdgeCORS": apps.flask_with_edgecors(False),
+    }
+    environ = apps.make_environ("GET", apps.PATH, {"Origin": apps.APP_ORIGIN})
+    runs = {name: _timer(app, environ, True) for name, app in contestants.items()}
+    for run in runs.values():
+        run(100)
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    rng = random.Random(7)
+    order = list(runs)
+    for _ in range(rounds * 3):
+        rng.shuffle(order)
+        gc.collect()
+        gc.disable()
+        for name in order:
+            samples[name].append(runs[name](60))
+        gc.enable()
+    base = statistics.median(samples["bare Flask app"])
+    print(f"\n{'in front of Flask, allowed GET':34}{'median µs':>12}{'over bare':>12}")
+    for name in runs:
+        value = statistics.median(samples[name])
+        print(f"{name:34}{value / 1000:>12.2f}{(value - base) / 1000:>+12.2f} "
+              f"({(value - base) / base:+.1%})")
+
+
 def profile_allowed_get() -> None:
     app = apps.wrap_edgecors(apps.bare_wsgi, False)
     environ = apps.make_environ("GET", apps.PATH, {"Origin": apps.APP_ORIGIN})
@@ -144,8 +188,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="the cost ladder of a WSGI middleware")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--flask", action="store_true", help="also the ladder in front of Flask")
     args = parser.parse_args()
     ladder(args.rounds)
+    if args.flask:
+        flask_ladder(args.rounds)
     if args.cprofile:
         profile_allowed_get()
     return 0
