@@ -6,8 +6,12 @@
 # shared and noisy, so speed is judged from a full run (see benchmarks/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PY=.venv/bin/python
+PY=${BENCH_PYTHON:-.venv/bin/python}
 [ -x "$PY" ] || PY=python3
+# The peers come with the dev extra (scripts/test.sh installed it); install them if missing.
+if ! "$PY" -c "import wsgicors, flask_cors, flask, gunicorn" 2>/dev/null; then
+  timeout 120 "$PY" -m pip install -q --disable-pip-version-check -e '.[bench,flask]' gunicorn
+fi
 
 if ! command -v wrk >/dev/null 2>&1; then
   SUDO=""
