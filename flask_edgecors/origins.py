@@ -54,6 +54,8 @@ logger = logging.getLogger("flask_edgecors")
 
 #: Longest request origin looked at (scheme + 253-byte host + port fit well inside).
 MAX_ORIGIN_LENGTH = 512
+#: How many non-exact origin decisions a matcher remembers (see OriginMatcher.__call__).
+_MEMO_SIZE = 1024
 
 DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 
@@ -425,7 +427,16 @@ class OriginMatcher:
     cost does not grow with the number of configured origins.
     """
 
-    __slots__ = ("allow_all", "any_port", "callables", "exact", "only_exact", "regexes", "suffixes")
+    __slots__ = (
+        "_memo",
+        "allow_all",
+        "any_port",
+        "callables",
+        "exact",
+        "only_exact",
+        "regexes",
+        "suffixes",
+    )
 
     def __init__(
         self,
@@ -450,6 +461,11 @@ class OriginMatcher:
         self.regexes = tuple(regexes)
         self.callables = tuple(callables)
         self.only_exact = not (self.any_port or self.suffixes or self.regexes or self.callables)
+        # Without callables a decision is a pure function of the origin: remember the last
+        # ones (bounded, emptied when full) so a wildcard or regex origin costs a dict probe.
+        self._memo: dict[str, bool] | None = (
+            None if self.callables or self.only_exact else {}
+        )
 
     def __setattr__(self, name: str, value: object) -> None:
         # Each attribute is set once, in __init__; the compiled policy holding it is immutable.
@@ -466,6 +482,19 @@ class OriginMatcher:
             return True
         if self.only_exact:
             return False
+        memo = self._memo
+        if memo is None:
+            return self._decide(origin)
+        known = memo.get(origin)
+        if known is None:
+            known = self._decide(origin)
+            if len(origin) <= MAX_ORIGIN_LENGTH:
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[origin] = known
+        return known
+
+    def _decide(self, origin: str) -> bool:
         parts = split_request_origin(origin)
         if parts is None:
             return False
