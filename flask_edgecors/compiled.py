@@ -70,6 +70,7 @@ class CompiledPolicy:
         "_preflight_fixed",
         "actual_tail_vary",
         "allow_all",
+        "answers_complete",
         "credentials",
         "exact_answers",
         "exact_origins",
@@ -115,6 +116,9 @@ class CompiledPolicy:
     #: Exact origin -> the whole answer :meth:`actual_headers_vary` gives it, built once (empty
     #: for an allow-all policy, whose answer is ``*``): an allowed actual request is one probe.
     exact_answers: dict[str, tuple[Header, ...]]
+    #: True when :attr:`exact_answers` decides every origin (only exact origins, no ``*``):
+    #: an origin missing from it is refused without a call.
+    answers_complete: bool
 
     def __init__(
         self,
@@ -171,6 +175,7 @@ class CompiledPolicy:
             origin: (("Access-Control-Allow-Origin", origin), *self._actual_tail_vary)
             for origin in matcher.exact
         })
+        s(self, "answers_complete", matcher.only_exact and not self.star_origin)
         s(self, "_exact", matcher.exact)
         s(self, "_only_exact", matcher.only_exact)
         s(self, "_preflight_cache", None if matcher.callables else {})

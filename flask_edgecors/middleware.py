@@ -405,7 +405,7 @@ class CORSMiddleware:
             # The CORS headers with Vary: Origin attached (what a plain response gets as is);
             # an exact origin's answer was built with the policy.
             fast = policy.exact_answers.get(origin)
-            if fast is None:
+            if fast is None and not policy.answers_complete:
                 fast = policy.actual_headers_vary(origin)
             if report:
                 decision = self._decision(
