@@ -1,8 +1,11 @@
-"""Shared test configuration.  Area-specific fixtures live in each tests/<area>/conftest.py."""
+"""Shared test configuration.  Area-specific fixtures live in each tests/<area>/conftest.py.
+
+The headless-Chromium fixture is registered here, once: a session fixture imported into two
+conftest files would be two fixtures, and two live Playwright instances cannot share a thread.
+"""
 
 from __future__ import annotations
 
-import os
+from tests.support.browser import chromium
 
-#: CI must fail (not skip) when a required tool such as Chromium is missing.
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+__all__ = ["chromium"]

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from examples.gateway.stack import DemoStack, start_stack
-from tests.support.browser import chromium  # noqa: F401
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -63,7 +62,7 @@ class SpaPage:
 
 
 @pytest.fixture
-def open_spa(chromium: Browser) -> Iterator[Callable[[str], SpaPage]]:  # noqa: F811
+def open_spa(chromium: Browser) -> Iterator[Callable[[str], SpaPage]]:
     """Open the SPA at a URL in a fresh context; every context is closed after the test."""
     contexts = []
 

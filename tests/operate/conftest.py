@@ -1,5 +1,4 @@
-"""Fixtures of the operate tests: the shared headless Chromium, and log capture helpers."""
+"""Fixtures of the operate tests: log capture helpers (Chromium comes from tests/conftest.py)."""
 
 from __future__ import annotations
 
-from tests.support.browser import chromium  # noqa: F401
