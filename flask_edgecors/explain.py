@@ -17,7 +17,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -183,7 +183,7 @@ def explain_middleware(
     header_args = _normalise_headers(headers)
     compiled = middleware.policy_for(build_environ(method.upper(), url, []))
     where, chosen = _which_policy(middleware, path, compiled)
-    why = why or chosen
+    why = why or middleware.describe_policy(path, method.upper(), host) or chosen
 
     if origin is None:
         response = transport(method, url, [])
@@ -291,11 +291,7 @@ def _which_policy(
         return None, f"no route prefix covers {path!r}"
     if compiled is None:
         return None, "the resolver found no policy for this request"
-    describe: Callable[..., Any] | None = getattr(middleware, "describe_policy", None)
-    how = "chosen by the resolver"
-    if describe is not None:
-        how = str(describe(path))
-    return named or "(unnamed)", how
+    return named or "(unnamed)", "chosen by the resolver"
 
 
 def explain_policy(

@@ -47,7 +47,6 @@ from .policy import CORSPolicy
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
-    from .explain import Explanation
 
 __all__ = [
     "CONFIG_KEYS",
@@ -83,32 +82,12 @@ _MISSING: Any = object()
 
 
 class FlaskCORSMiddleware(CORSMiddleware):
-    """The core middleware, plus ``describe_policy(path)`` so ``explain()`` can say *why*."""
+    """The core middleware, saying in ``explain()`` which endpoint's policy applied and why."""
 
     flask_resolver: FlaskPolicyResolver
 
-    def describe_policy(self, path: str) -> str:
-        return self.flask_resolver.describe(path)
-
-    def explain(
-        self,
-        path: str,
-        *,
-        origin: str | None = None,
-        method: str = "GET",
-        headers: Mapping[str, str] | Iterable[str | tuple[str, str]] = (),
-        credentials: bool = False,
-        host: str = "localhost",
-        scheme: str = "http",
-    ) -> Explanation:
-        """:meth:`CORSMiddleware.explain`, saying which endpoint's policy applied and why."""
-        from .explain import explain_middleware  # noqa: PLC0415 - explain imports middleware
-
-        why = self.flask_resolver.describe(path.split("?", 1)[0], method, host)
-        return explain_middleware(
-            self, path, origin=origin, method=method, headers=headers,
-            credentials=credentials, host=host, scheme=scheme, why=why,
-        )
+    def describe_policy(self, path: str, method: str = "GET", host: str = "localhost") -> str:
+        return self.flask_resolver.describe(path.split("?", 1)[0], method, host)
 
 
 class EdgeCORSState:

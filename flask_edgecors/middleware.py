@@ -27,20 +27,20 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace as _replace
 from typing import TYPE_CHECKING, Any
 
 from .compiled import ORIGIN_VARY, PREFLIGHT_VARY, CompiledPolicy
 from .decision import Decision, Kind, Reason
 from .errors import ConfigurationError, EdgeCORSWarning, Problems
 from .headers import ACRH_ENVIRON, ACRM_ENVIRON, ACRPN_ENVIRON, merge_vary, strip_cors_headers
+from .observe import DecisionsMixin, offending_header, with_report
 from .origins import escape_for_log
+from .plan import Resolver, build_plan
 from .policy import CORSPolicy
-from .routing import RouteTable
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Callable, Iterable, Mapping
 
     from _typeshed import OptExcInfo
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -52,8 +52,6 @@ __all__ = ["CORSMiddleware", "Resolver"]
 logger = logging.getLogger("flask_edgecors")
 
 Header = tuple[str, str]
-#: A resolver maps a request to the compiled policy that applies (``None``: no CORS here).
-Resolver = Callable[["WSGIEnvironment"], "CompiledPolicy | None"]
 
 OWNER_KEY = "edgecors.owner"
 _MAX_CONFLICT_PATHS = 1024
@@ -66,91 +64,7 @@ _ERROR_BODY = b"Internal Server Error"
 _POLICY_OPTIONS = frozenset(name for name in CORSPolicy.__slots__ if not name.startswith("_"))
 
 
-class _Plan:
-    """How to find the policy of a request.  Immutable, swapped whole on reload."""
-
-    __slots__ = ("lookup", "resolver", "routes", "single")
-
-    def __init__(
-        self,
-        single: CompiledPolicy | None,
-        routes: RouteTable | None,
-        resolver: Resolver | None,
-    ) -> None:
-        self.single = single
-        self.routes = routes
-        self.resolver = resolver
-        #: ``find`` without its dispatch, for the request path: the resolver itself when
-        #: there is one (one Python call less per request).
-        self.lookup: Resolver = resolver if single is None and routes is None and (
-            resolver is not None
-        ) else self.find
-
-    def find(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
-        if self.single is not None:
-            return self.single
-        if self.routes is not None:
-            return self.routes.lookup(environ.get("PATH_INFO", ""))
-        if self.resolver is not None:
-            return self.resolver(environ)
-        return None
-
-    @property
-    def policies(self) -> list[tuple[str, CORSPolicy | None]]:
-        """``(where, policy)`` pairs: ``("*", p)`` for a single policy, else route prefixes."""
-        if self.single is not None:
-            return [("*", self.single.policy)]
-        if self.routes is not None:
-            return list(self.routes.prefixes)
-        return []
-
-
-def _build_plan(
-    policy: CORSPolicy | None,
-    routes: Mapping[str, CORSPolicy | None] | None,
-    resolver: Resolver | None,
-    options: dict[str, Any],
-) -> _Plan:
-    problems = Problems()
-    given = [
-        name
-        for name, value in (("policy", policy), ("routes", routes), ("resolver", resolver))
-        if value is not None
-    ]
-    if options and given:
-        problems.add(
-            "EC026", "policy", policy if policy is not None else given[0],
-            f"{', '.join(given)} and policy keywords {sorted(options)} were both given",
-            "pass either a CORSPolicy (or routes=...) or the policy keywords, not both",
-        )
-    elif len(given) > 1:
-        problems.add(
-            "EC026", "policy", given, "give exactly one of policy, routes= and resolver=",
-            "use routes={'/': policy, ...} to combine several policies",
-        )
-    elif not given and not options:
-        problems.add(
-            "EC030", "policy", None, "the middleware needs a policy",
-            "pass CORSPolicy(...), routes={...} or keywords such as allow_origins=[...]",
-        )
-    if policy is not None and not isinstance(policy, CORSPolicy):
-        problems.add(
-            "EC020", "policy", policy, f"expected a CORSPolicy, got {type(policy).__name__}",
-            "wrap the options: CORSPolicy(allow_origins=[...])",
-        )
-    if resolver is not None and not callable(resolver):
-        problems.add(
-            "EC020", "resolver", resolver, "a resolver is a callable environ -> CompiledPolicy",
-            "pass a function",
-        )
-    table = RouteTable(routes, problems) if routes is not None else None
-    problems.raise_if_any()
-    if options:
-        policy = CORSPolicy(**options)
-    return _Plan(policy.compiled if policy is not None else None, table, resolver)
-
-
-class CORSMiddleware:
+class CORSMiddleware(DecisionsMixin):
     """WSGI middleware answering CORS for ``app``.
 
     ``CORSMiddleware(app, policy)``, ``CORSMiddleware(app, allow_origins=[...], ...)`` (the
@@ -228,7 +142,7 @@ class CORSMiddleware:
                 "pass a WSGI application",
             )
         try:
-            plan = _build_plan(policy, routes, resolver, policy_options)
+            plan = build_plan(policy, routes, resolver, policy_options)
         except ConfigurationError as exc:
             problems.extend(list(exc.problems))
             raise ConfigurationError(problems.items) from None
@@ -291,6 +205,16 @@ class CORSMiddleware:
             self, path, origin=origin, method=method, headers=headers,
             credentials=credentials, host=host, scheme=scheme,
         )
+
+    def describe_policy(
+        self, path: str, method: str = "GET", host: str = "localhost"
+    ) -> str | None:
+        """How the policy for a request is chosen, in words, when a resolver can say (``explain``).
+
+        ``None`` here: the route table or single policy speaks for itself.  Subclasses with a
+        resolver (the Flask layer) override it.
+        """
+        return None
 
     # -- configuration files and reload (flask_edgecors.config, flask_edgecors.reload) ------
 
@@ -356,8 +280,8 @@ class CORSMiddleware:
                 )
                 problems.raise_if_any()
                 raise AssertionError  # pragma: no cover - raise_if_any raised
-            return swap_plan(self, lambda: _build_plan(None, dict(source()), None, {}))
-        return swap_plan(self, lambda: _build_plan(policy, routes, resolver, policy_options))
+            return swap_plan(self, lambda: build_plan(None, dict(source()), None, {}))
+        return swap_plan(self, lambda: build_plan(policy, routes, resolver, policy_options))
 
     # -- the WSGI call ----------------------------------------------------------------------
 
@@ -392,7 +316,7 @@ class CORSMiddleware:
         if origin is None:
             if observe:
                 decision = self._decision(environ, policy, Kind.NONE, True, Reason.NO_ORIGIN)
-                self._emit(_with_report(decision, "agree") if report else decision)
+                self._emit(with_report(decision, "agree") if report else decision)
             if report:
                 return self.app(environ, start_response)  # report mode changes no response
             # Vary: Origin even for allow-all: its CORS answer depends on Origin being present,
@@ -481,7 +405,7 @@ class CORSMiddleware:
         if self._report or observe:
             decision = self._decision(
                 environ, policy, Kind.PREFLIGHT, result.allowed, result.reason,
-                _offending_header(result.reason, result.detail),
+                offending_header(result.reason, result.detail),
             )
             if self._report:
                 return self._report_call(environ, start_response, decision, policy)
@@ -498,7 +422,7 @@ class CORSMiddleware:
             # value can never carry CR/LF (or anything outside latin-1).
             text = self._decision(
                 environ, policy, Kind.PREFLIGHT, False, result.reason,
-                _offending_header(result.reason, result.detail),
+                offending_header(result.reason, result.detail),
             ).explain()
             body = f"CORS preflight refused: {text}\n".encode("ascii", "backslashreplace")
             headers.append(("EdgeCORS-Debug", text))
@@ -531,100 +455,6 @@ class CORSMiddleware:
         finally:
             del exc_info
         return [_ERROR_BODY]
-
-    def _report_call(
-        self,
-        environ: WSGIEnvironment,
-        start_response: StartResponse,
-        decision: Decision,
-        policy: CompiledPolicy,
-    ) -> Iterable[bytes]:
-        """Report mode: call the app untouched; compare its CORS answer with the decision.
-
-        The upstream's headers are judged with the browser's own rules
-        (:func:`flask_edgecors.fetch.upstream_allows`).  A request counts as credentialed when
-        the policy allows credentials and it carries a ``Cookie`` header (a preflight never
-        does): the upstream's answer must then carry ``Access-Control-Allow-Credentials``.
-        """
-        from .fetch import upstream_allows  # noqa: PLC0415 - fetch imports headers only
-
-        emitted = False
-
-        def report_start_response(
-            status: str, headers: list[Header], exc_info: OptExcInfo | None = None
-        ) -> Callable[[bytes], object]:
-            nonlocal emitted
-            if not emitted:
-                emitted = True
-                allows = upstream_allows(
-                    decision.kind, status, headers, decision.origin or "", decision.method,
-                    environ.get(ACRH_ENVIRON), policy.credentials and "HTTP_COOKIE" in environ,
-                )
-                self._emit(_with_report(decision, _verdict(decision.allowed, allows)))
-            return start_response(status, headers, exc_info)
-
-        try:
-            return self.app(environ, report_start_response)
-        except Exception:
-            if not emitted:
-                # The server answers a bare 500: no CORS headers from upstream.
-                emitted = True
-                self._emit(_with_report(decision, _verdict(decision.allowed, False)))
-            raise
-
-    # -- decisions and logging --------------------------------------------------------------
-
-    @staticmethod
-    def _decision(
-        environ: WSGIEnvironment,
-        policy: CompiledPolicy,
-        kind: str,
-        allowed: bool,
-        reason: str,
-        header: str | None = None,
-    ) -> Decision:
-        method = environ.get("REQUEST_METHOD", "")
-        if kind == Kind.PREFLIGHT:
-            method = environ.get(ACRM_ENVIRON, method)
-        return Decision(
-            kind=kind,
-            allowed=allowed,
-            reason=reason,
-            origin=environ.get("HTTP_ORIGIN"),
-            method=method,
-            path=environ.get("PATH_INFO", ""),
-            policy=policy.name,
-            header=header,
-        )
-
-    def _emit(self, decision: Decision) -> None:
-        callback = self.on_decision
-        if callback is not None:
-            try:
-                callback(decision)
-            except Exception:
-                logger.exception("the on_decision callback raised; the request goes on")
-        quiet = decision.allowed or decision.reason == Reason.NO_POLICY
-        level = logging.DEBUG if quiet else logging.INFO
-        if logger.isEnabledFor(level):
-            logger.log(level, "%s", decision.log_line())
-
-    def _emit_no_policy(self, environ: WSGIEnvironment) -> None:
-        preflight = environ.get("REQUEST_METHOD") == "OPTIONS" and ACRM_ENVIRON in environ
-        decision = Decision(
-            kind=Kind.PREFLIGHT if preflight else Kind.ACTUAL,
-            allowed=False,
-            reason=Reason.NO_POLICY,
-            origin=environ.get("HTTP_ORIGIN"),
-            method=environ.get(ACRM_ENVIRON, "") if preflight else environ.get(
-                "REQUEST_METHOD", ""
-            ),
-            path=environ.get("PATH_INFO", ""),
-            policy=None,
-            # Enforcing would not touch this path either.
-            report="agree" if self._report else None,
-        )
-        self._emit(decision)
 
     def _note_conflict(self, environ: WSGIEnvironment) -> None:
         path = environ.get("PATH_INFO", "")
@@ -662,18 +492,3 @@ _VARY_HEADERS: dict[tuple[str, ...], tuple[Header, ...]] = {
     ORIGIN_VARY: (("Vary", ", ".join(ORIGIN_VARY)),),
 }
 _ORIGIN_VARY_ONLY = _VARY_HEADERS[ORIGIN_VARY]
-
-
-def _with_report(decision: Decision, verdict: str) -> Decision:
-    return _replace(decision, report=verdict)
-
-
-def _verdict(policy_allows: bool, upstream_allows: bool) -> str:
-    if policy_allows == upstream_allows:
-        return "agree"
-    return "would_allow" if policy_allows else "would_deny"
-
-
-def _offending_header(reason: str, detail: str | None) -> str | None:
-    # PreflightResult.detail names the method for method refusals; Decision.method has it.
-    return detail if reason == Reason.HEADER_NOT_ALLOWED else None

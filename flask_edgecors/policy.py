@@ -165,10 +165,8 @@ class CORSPolicy:
         credentials: bool = False,
     ) -> Explanation:
         """What this policy answers a browser's request (see :meth:`CORSMiddleware.explain`)."""
-        from .explain import explain_policy  # noqa: PLC0415 - explain imports this module
-
-        return explain_policy(
-            self, path, origin=origin, method=method, headers=headers, credentials=credentials
+        return self._compiled.explain(
+            path, origin=origin, method=method, headers=headers, credentials=credentials
         )
 
     def options(self) -> dict[str, Any]:

@@ -35,7 +35,8 @@ from .origins import escape_for_log
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .middleware import CORSMiddleware, _Plan
+    from .middleware import CORSMiddleware
+    from .plan import Plan
     from .policy import CORSPolicy
     from .validation import OriginEntry
 
@@ -94,7 +95,7 @@ def access_broadening(
     ]
 
 
-def _effective(plan: _Plan) -> Callable[[str], CORSPolicy | None]:
+def _effective(plan: Plan) -> Callable[[str], CORSPolicy | None]:
     def find(path: str) -> CORSPolicy | None:
         compiled = plan.find({"PATH_INFO": path})
         return compiled.policy if compiled is not None else None
@@ -102,11 +103,11 @@ def _effective(plan: _Plan) -> Callable[[str], CORSPolicy | None]:
     return find
 
 
-def _prefixes(plan: _Plan) -> set[str]:
+def _prefixes(plan: Plan) -> set[str]:
     return {"/" if where == "*" else where for where, _ in plan.policies}
 
 
-def swap_plan(middleware: CORSMiddleware, build: Callable[[], _Plan]) -> list[str]:
+def swap_plan(middleware: CORSMiddleware, build: Callable[[], Plan]) -> list[str]:
     """Validate a new plan with ``build()`` and swap it in; return the broadening notes.
 
     On :class:`ConfigurationError` the old plan stays and the error propagates (and is logged).
