@@ -27,7 +27,7 @@ timeout $(( SECONDS_BUDGET + 60 )) "$VENV/bin/python" tests/adversarial/fuzz_par
   -print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" 2>"$work/log" || {
   tail -60 "$work/log" >&2
   for f in "$work"/crash-* "$work"/timeout-* "$work"/oom-*; do
-    [ -e "$f" ] && { echo "failing input ($f):" >&2; xxd "$f" | head -20 >&2; }
+    [ -e "$f" ] && { echo "failing input ($f):" >&2; od -A x -t x1z "$f" | head -20 >&2; }
   done
   exit 1
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from contextlib import contextmanager
@@ -27,7 +28,8 @@ def serve_wsgi(
     """Serve ``app`` with waitress on loopback; yields the base URL; stops on exit."""
     from waitress.server import create_server
 
-    server = create_server(app, host=host, port=port or free_port(host), threads=threads)
+    # port 0: the kernel picks a free port at bind time (no race with other tests).
+    server = create_server(app, host=host, port=port, threads=threads)
     thread = threading.Thread(target=server.run, name="test-waitress", daemon=True)
     thread.start()
     try:
@@ -36,8 +38,11 @@ def serve_wsgi(
         # Close from inside the server's own loop (via its trigger) so no select() is left
         # waiting on a closed descriptor; the loop ends once its socket map is empty.
         trigger = getattr(server, "trigger", None)
-        if trigger is not None:
-            trigger.pull_trigger(server.close)
-        else:
+        if trigger is None:
             server.close()
+        else:
+            # OSError: the loop woke on its own, ran the queued close and closed the trigger's
+            # pipe before our wake-up byte was written, so the server is already closing.
+            with contextlib.suppress(OSError):
+                trigger.pull_trigger(server.close)
         thread.join(timeout=5)
