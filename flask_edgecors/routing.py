@@ -11,6 +11,7 @@ text (``"/café"``) and converted once, at construction, to the form PEP 3333 gi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,23 @@ if TYPE_CHECKING:
     from .compiled import CompiledPolicy
     from .errors import Problems
 
-__all__ = ["RouteTable"]
+__all__ = ["AMBIGUOUS_PATH", "RouteTable", "remove_dot_segments"]
+
+#: The policy of a path whose dot segments make it fall under two different policies: no origin
+#: is allowed (a regular expression that never matches), so the path gets no CORS at all.
+AMBIGUOUS_PATH = CORSPolicy(allow_origins=[re.compile(r"(?!)")], name="ambiguous-path")
+
+
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986 §5.2.4 on an absolute path: ``/a/./b/../c`` -> ``/a/c`` (never above ``/``)."""
+    out: list[str] = []
+    for segment in path.split("/")[1:]:
+        if segment == "..":
+            if out:
+                out.pop()
+        elif segment != ".":
+            out.append(segment)
+    return "/" + "/".join(out)
 
 
 class RouteTable:
@@ -98,7 +115,21 @@ class RouteTable:
         raise AttributeError("RouteTable is immutable")
 
     def lookup(self, path: str) -> CompiledPolicy | None:
-        """The policy of the longest segment-aligned prefix of ``path`` (``None``: no CORS)."""
+        """The policy of the longest segment-aligned prefix of ``path`` (``None``: no CORS).
+
+        A path with dot segments (``/public/../admin``) is read both as sent and as a backend
+        that normalises it (RFC 3986 "remove_dot_segments") would read it; when the two readings
+        fall under different policies the path is ambiguous and gets :data:`AMBIGUOUS_PATH`,
+        a policy that allows no origin (fail closed: no CORS headers, upstream ones stripped).
+        """
+        policy = self._longest(path)
+        if "/." in path:
+            normalised = self._longest(remove_dot_segments(path))
+            if normalised is not policy:
+                return AMBIGUOUS_PATH.compiled
+        return policy
+
+    def _longest(self, path: str) -> CompiledPolicy | None:
         table = self._table
         candidate = path.rstrip("/") if path.endswith("/") else path
         while True:

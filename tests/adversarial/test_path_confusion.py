@@ -68,3 +68,45 @@ def test_carved_out_path_gets_no_cors_even_for_an_allowed_origin() -> None:
     """
     _, headers, _ = call_raw(APP, environ_for(ALLOWED, "GET", "/api/internal/keys"))
     assert cors_headers(headers) == {}
+
+
+@pytest.mark.parametrize(
+    ("path", "origin", "expected"),
+    [
+        pytest.param("/public/../api/keys", EVIL, None, id="public-dot-dot-into-private"),
+        pytest.param("/public/../api/keys", ALLOWED, None, id="ambiguous-even-for-allowed"),
+        pytest.param("/api/../public/x", EVIL, None, id="private-dot-dot-into-public"),
+        pytest.param("/api/public/./x", EVIL, "*", id="dot-segment-same-policy"),
+        pytest.param("/public/./x", EVIL, "*", id="single-dot-same-policy"),
+        pytest.param("/api/x/../y", ALLOWED, ALLOWED, id="dot-dot-within-one-policy"),
+        pytest.param("/public/.well-known/x", EVIL, "*", id="dot-file-is-no-dot-segment"),
+    ],
+)
+def test_dot_segments_that_change_the_policy_get_no_cors(
+    path: str, origin: str, expected: str | None
+) -> None:
+    """[path-confusion] ``/public/../api/keys`` is ``/api/keys`` to a normalising backend:
+    when the two readings fall under different policies, no origin is allowed there.
+    Source: RFC 3986 §5.2.4 (remove_dot_segments); the path-confusion family of CVE-2024-6839.
+    """
+    _, headers, _ = call_raw(APP, environ_for(origin, "GET", path))
+    assert cors_headers(headers).get("access-control-allow-origin") == expected
+
+
+def test_an_ambiguous_path_refuses_preflights_and_strips_upstream_cors() -> None:
+    """[path-confusion] An ambiguous path answers preflights 403 and lets no upstream CORS out.
+    Source: RFC 3986 §5.2.4; DESIGN §9 (the edge owns the CORS headers).
+    """
+    from .conftest import reflecting_app
+
+    app = CORSMiddleware(reflecting_app, routes={"/public": PUBLIC, "/api": PRIVATE})
+    status, headers, _ = call_raw(
+        app,
+        environ_for(
+            ALLOWED, "OPTIONS", "/public/../api/keys", ACCESS_CONTROL_REQUEST_METHOD="PUT"
+        ),
+    )
+    assert (status[:3], cors_headers(headers)) == ("403", {})
+    status, headers, _ = call_raw(app, environ_for(EVIL, "GET", "/public/../api/keys"))
+    assert cors_headers(headers) == {}
+    assert ("Vary", "Origin") in headers
