@@ -18,15 +18,24 @@ Example::
                      allow_headers=["Authorization", "Content-Type"], max_age=600)
     app = CORSMiddleware(legacy_app, routes={"/api": api, "/api/internal": None})
 
-Environ keys added: ``edgecors.owner`` (the middleware answering for this request; an inner
-CORS layer seeing it steps aside instead of doubling headers).
+Two layers: a ``CORSMiddleware`` that wraps another one (found at construction through the
+wrapped app's ``app``, ``wsgi_app``, ``application`` and ``__wrapped__`` attributes, up to 16
+levels) warns with :class:`~flask_edgecors.errors.EdgeCORSWarning`; per request, the inner one
+steps aside wherever the outer one enforces a policy (an outer layer in report mode claims
+nothing).  Only such a linked outer layer adds an environ key, ``edgecors.owner``.  A stack
+hidden behind a wrapper that cannot be introspected (a dispatcher's mounts, a closure) is not
+detected: there the outer layer's ``upstream="replace"`` (the default) still strips the inner
+layer's CORS headers and puts its own answer in their place, so nothing is doubled, and logs the
+conflict once per path.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 import warnings
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from .compiled import ORIGIN_VARY, PREFLIGHT_VARY, CompiledPolicy
@@ -35,7 +44,7 @@ from .errors import ConfigurationError, EdgeCORSWarning, Problems
 from .headers import ACRH_ENVIRON, ACRM_ENVIRON, ACRPN_ENVIRON, merge_vary, strip_cors_headers
 from .observe import DecisionsMixin, offending_header, with_report
 from .origins import escape_for_log
-from .plan import Resolver, build_plan
+from .plan import LatePolicy, Resolver, build_plan
 from .policy import CORSPolicy
 
 if TYPE_CHECKING:
@@ -46,8 +55,9 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from .explain import Explanation
+    from .plan import Plan
 
-__all__ = ["CORSMiddleware", "Resolver"]
+__all__ = ["CORSMiddleware", "LatePolicy", "Resolver", "find_inner_layers"]
 
 logger = logging.getLogger("flask_edgecors")
 
@@ -55,6 +65,9 @@ Header = tuple[str, str]
 
 OWNER_KEY = "edgecors.owner"
 _MAX_CONFLICT_PATHS = 1024
+#: Where stacking detection looks for a wrapped app, and how deep.
+_WRAPPER_ATTRIBUTES = ("app", "wsgi_app", "application", "__wrapped__")
+_WALK_DEPTH = 16
 _UPSTREAM_MODES = ("replace", "defer")
 _MODES = ("enforce", "report")
 _PLAIN = ("Content-Type", "text/plain; charset=utf-8")
@@ -147,7 +160,8 @@ class CORSMiddleware(DecisionsMixin):
             problems.extend(list(exc.problems))
             raise ConfigurationError(problems.items) from None
         problems.raise_if_any()
-        if isinstance(app, CORSMiddleware):
+        inner_layers = find_inner_layers(app)
+        if inner_layers:
             warnings.warn(
                 "CORSMiddleware wraps another CORSMiddleware: two CORS layers. The outer one "
                 "answers for every path it has a policy for and the inner one steps aside there; "
@@ -156,16 +170,92 @@ class CORSMiddleware(DecisionsMixin):
                 stacklevel=2,
             )
         self.app = app
-        self._plan = plan
+        self._active_plan = plan
         self.upstream = upstream
         self.propagate_exceptions = propagate_exceptions
         self.mode = mode
         self.debug = debug
-        self.on_decision = on_decision
         self._replace = upstream == "replace"
         self._report = mode == "report"
         self._conflicts: set[str] = set()
         self._stacked_logged = False
+        #: Stacking, found at construction (no per-request cost without it): the outer layers
+        #: that wrap this one (weakly held) and whether this one wraps inner layers.  Per
+        #: request, an outer layer that enforces a policy marks the environ (``OWNER_KEY``) and
+        #: a linked inner layer seeing the mark steps aside.
+        self._outers: tuple[weakref.ref[CORSMiddleware], ...] = ()
+        self._claims = False
+        self._on_decision: Callable[[Decision], object] | None = None
+        #: Whether the general path is needed for a reason other than DEBUG logging.
+        self._general = False
+        #: Armed fast path (see _arm): quiet = nobody observes and DEBUG logging is off, and
+        #: fast = the single policy when quiet (one attribute load per request decides both).
+        self._quiet = False
+        self._fast: CompiledPolicy | None = None
+        self.on_decision = on_decision
+        if inner_layers:
+            self._claims = True
+            for inner in inner_layers:
+                inner._outers = (*inner._outers, weakref.ref(self))
+                inner._update_general()
+            self._update_general()
+        _LAYERS.add(self)
+
+    @property
+    def on_decision(self) -> Callable[[Decision], object] | None:
+        """The callable receiving every decision (``None``: none); may be set at any time."""
+        return self._on_decision
+
+    @on_decision.setter
+    def on_decision(self, callback: Callable[[Decision], object] | None) -> None:
+        self._on_decision = callback
+        self._update_general()
+
+    def _update_general(self) -> None:
+        with _ARM_LOCK:
+            self._general = bool(
+                self._report or self._on_decision is not None or self._outers or self._claims
+            )
+            self._disarm()
+
+    @property
+    def _plan(self) -> Plan:
+        """The active :class:`~flask_edgecors.plan.Plan`; assigning one (reload) is atomic."""
+        return self._active_plan
+
+    @_plan.setter
+    def _plan(self, plan: Plan) -> None:
+        with _ARM_LOCK:
+            self._active_plan = plan
+            self._disarm()
+
+    def _disarm(self) -> None:
+        self._quiet = False
+        self._fast = None
+
+    def _arm(self) -> bool:
+        """On the general path: whether DEBUG logging is on; if nobody observes, arm the fast
+        path (``_quiet``, ``_fast``) until the next change.
+
+        DEBUG is judged by the ``flask_edgecors`` logger's own level cache, which logging clears
+        on every ``setLevel`` and ``logging.disable`` (:class:`_LevelCache` then disarms every
+        layer).  Armed only when the cache holds the answer (a disabled logger's is not cached)
+        and no disarm happened meanwhile (the generation check, under the lock).
+        """
+        generation = _ARMING[0]
+        debug = logger.isEnabledFor(_DEBUG)
+        if (
+            not debug
+            and not self._general
+            and _HOOKED
+            and _LEVEL_CACHE.get(_DEBUG) is False
+            and getattr(logger, "_cache", None) is _LEVEL_CACHE
+        ):
+            with _ARM_LOCK:
+                if _ARMING[0] == generation and not self._general:
+                    self._quiet = True
+                    self._fast = self._active_plan.single
+        return debug
 
     # -- introspection ----------------------------------------------------------------------
 
@@ -288,105 +378,193 @@ class CORSMiddleware(DecisionsMixin):
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
-        plan = self._plan
-        policy = plan.single
+        # Armed (one policy, nobody observing, DEBUG logging off): one attribute load.
+        policy = self._fast
         if policy is None:
-            policy = plan.lookup(environ)
+            plan = self._active_plan
+            policy = plan.single
             if policy is None:
-                if "HTTP_ORIGIN" in environ and (
-                    self.on_decision is not None or self._report
-                    or logger.isEnabledFor(logging.DEBUG)
-                ):
-                    self._emit_no_policy(environ)
-                return self.app(environ, start_response)
-        if OWNER_KEY in environ:
-            return self._step_aside(environ, start_response)
-        report = self._report
-        if not report:
-            # Only an enforcing layer owns the request: an inner layer behind a reporting one
-            # must keep enforcing, or report mode would silently switch CORS off.
-            environ[OWNER_KEY] = self
-        origin: str | None = environ.get("HTTP_ORIGIN")
-        # logger.isEnabledFor(DEBUG) without the call: the logger's own level cache, which
-        # logging empties on every setLevel/disable; a miss asks the logger (and refills it).
-        debug = _LEVEL_CACHE.get(_DEBUG)
-        if debug is None:
-            debug = logger.isEnabledFor(_DEBUG)
-        observe = debug or report or self.on_decision is not None
-        if origin is None:
-            if observe:
-                decision = self._decision(environ, policy, Kind.NONE, True, Reason.NO_ORIGIN)
-                self._emit(with_report(decision, "agree") if report else decision)
-            if report:
-                return self.app(environ, start_response)  # report mode changes no response
+                found = plan.lookup(environ)
+                if found is None:
+                    if "HTTP_ORIGIN" in environ and not self._quiet and (
+                        self._general or logger.isEnabledFor(_DEBUG)
+                    ):
+                        self._emit_no_policy(environ)
+                    return self.app(environ, start_response)
+                if found.__class__ is not CompiledPolicy:
+                    return self._late(environ, start_response, found)  # type: ignore[arg-type]
+                policy = found
+            if not self._quiet:
+                # Anyone observing (on_decision, report mode, a stacked layer), DEBUG logging
+                # on, or not armed yet: the general path (which arms when it can).
+                return self._observed(environ, start_response, policy)
+        # (Membership tests and subscripts rather than dict.get: no method calls.)
+        if "HTTP_ORIGIN" not in environ:
             # Vary: Origin even for allow-all: its CORS answer depends on Origin being present,
             # so a shared cache must not serve this (header-less) response to a CORS request.
-            vary: tuple[str, ...] = ORIGIN_VARY
             cors_headers: tuple[Header, ...] = _ORIGIN_VARY_ONLY
         else:
+            origin: str = environ["HTTP_ORIGIN"]
             if ACRM_ENVIRON in environ and environ.get("REQUEST_METHOD") == "OPTIONS":
-                return self._preflight(environ, start_response, policy, origin, observe)
+                return self._preflight(environ, start_response, policy, origin, False)
             # The CORS headers with Vary: Origin attached (what a plain response gets as is);
-            # an exact origin's answer was built with the policy.
-            fast = policy.exact_answers.get(origin)
-            if fast is None and not policy.answers_complete:
-                fast = policy.actual_headers_vary(origin)
-            if report:
-                decision = self._decision(
-                    environ, policy, Kind.ACTUAL, fast is not None,
-                    Reason.ALLOWED if fast is not None else Reason.ORIGIN_NOT_ALLOWED,
-                )
-                return self._report_call(environ, start_response, decision, policy)
-            if observe:
-                self._emit(
-                    self._decision(
-                        environ, policy, Kind.ACTUAL, fast is not None,
-                        Reason.ALLOWED if fast is not None else Reason.ORIGIN_NOT_ALLOWED,
-                    )
-                )
-            vary = policy.vary_actual
-            cors_headers = fast if fast is not None else _VARY_HEADERS[vary]
-        # Inlined on purpose (this is the per-request hot path): call the app with a
-        # start_response that injects the CORS headers and merges Vary.  ``cors_headers`` is
-        # the CORS headers followed by the Vary header of ``vary``: the exact result of the
-        # general path for a response without ``Access-Control-*`` or ``Vary`` headers of its
-        # own (checked by first letter), which then simply gets ``cors_headers`` appended.
-        replace = self._replace
+            # an exact origin's answer was built with the policy: one dict probe.
+            answers = policy.exact_answers
+            cors_headers = answers[origin] if origin in answers else _answer(policy, origin)
+
+        # Inlined on purpose (this is the per-request hot path): a response without
+        # ``Access-Control-*`` or ``Vary`` headers of its own (checked by first letter) gets
+        # ``cors_headers`` appended to a fresh list; any other takes the general path.  The
+        # wrapper's four free variables travel in one tuple: one closure cell instead of four.
+        call = (start_response, cors_headers, self, environ)
 
         def cors_start_response(
             status: str, headers: list[Header], exc_info: OptExcInfo | None = None
         ) -> Callable[[bytes], object]:
             for name, _ in headers:
-                # First letters of Access-Control-* and Vary: such a response (or an empty
-                # name) takes the general path; any other goes out with cors_headers appended.
                 if not name or name[0] in "aAvV":
-                    break
-            else:
-                return start_response(status, [*headers, *cors_headers], exc_info)
-            extra = cors_headers[: len(cors_headers) - 1] if vary else cors_headers
-            upstream_origins = 0 if replace else sum(
-                name.lower() == "access-control-allow-origin" for name, _ in headers
-            )
-            if upstream_origins == 1:
-                out = list(headers)  # upstream="defer" and the upstream answered: keep it
-            else:
-                # Replace, or defer with no upstream answer (or several Access-Control-Allow-
-                # Origin lines, which browsers reject): the policy's answer is the only one.
-                out, removed = strip_cors_headers(headers)
-                if removed:
-                    self._note_conflict(environ)
-                out.extend(extra)
-            if vary:
-                merge_vary(out, vary)
-            return start_response(status, out, exc_info)
+                    return call[2]._inject(call[3], call[0], status, headers, exc_info, call[1])
+            return call[0](status, [*headers, *call[1]], exc_info)
 
         try:
             return self.app(environ, cors_start_response)
         except Exception:
             if self.propagate_exceptions:
                 raise
-            extra = cors_headers[: len(cors_headers) - 1] if vary else cors_headers
-            return self._error_response(environ, start_response, extra, vary)
+            return self._error_response(environ, start_response, cors_headers)
+
+    def _observed(
+        self, environ: WSGIEnvironment, start_response: StartResponse, policy: CompiledPolicy
+    ) -> Iterable[bytes]:
+        """The general path: decision events, report mode and stacked layers."""
+        if self._outers and OWNER_KEY in environ:
+            return self._step_aside(environ, start_response)
+        report = self._report
+        if self._claims and not report:
+            # Only an enforcing layer owns the request: an inner layer behind a reporting one
+            # must keep enforcing, or report mode would silently switch CORS off.
+            environ[OWNER_KEY] = self
+        origin: str | None = environ.get("HTTP_ORIGIN")
+        observe = self._arm() or report or self._on_decision is not None
+        if origin is None:
+            if observe:
+                decision = self._decision(environ, policy, Kind.NONE, True, Reason.NO_ORIGIN)
+                self._emit(with_report(decision, "agree") if report else decision)
+            if report:
+                return self.app(environ, start_response)  # report mode changes no response
+            cors_headers: tuple[Header, ...] = _ORIGIN_VARY_ONLY
+        else:
+            if ACRM_ENVIRON in environ and environ.get("REQUEST_METHOD") == "OPTIONS":
+                return self._preflight(environ, start_response, policy, origin, observe)
+            fast = policy.exact_answers.get(origin)
+            if fast is None and not policy.answers_complete:
+                fast = policy.actual_headers_vary(origin)
+            if observe:
+                decision = self._decision(
+                    environ, policy, Kind.ACTUAL, fast is not None,
+                    Reason.ALLOWED if fast is not None else Reason.ORIGIN_NOT_ALLOWED,
+                )
+                if report:
+                    return self._report_call(environ, start_response, decision, policy)
+                self._emit(decision)
+            cors_headers = fast if fast is not None else _VARY_HEADERS[policy.vary_actual]
+
+        def cors_start_response(
+            status: str, headers: list[Header], exc_info: OptExcInfo | None = None
+        ) -> Callable[[bytes], object]:
+            return self._inject(environ, start_response, status, headers, exc_info, cors_headers)
+
+        try:
+            return self.app(environ, cors_start_response)
+        except Exception:
+            if self.propagate_exceptions:
+                raise
+            return self._error_response(environ, start_response, cors_headers)
+
+    def _late(
+        self, environ: WSGIEnvironment, start_response: StartResponse, late: LatePolicy
+    ) -> Iterable[bytes]:
+        """A resolver answered :class:`LatePolicy`: learn the policy when the response starts.
+
+        Whatever must be decided before the app runs (a preflight, a decision event, report
+        mode, a stacked layer) asks ``late.now()`` and takes the usual path.
+        """
+        origin: str | None = environ.get("HTTP_ORIGIN")
+        if not self._quiet or (
+            origin is not None
+            and ACRM_ENVIRON in environ
+            and environ.get("REQUEST_METHOD") == "OPTIONS"
+        ):
+            policy = late.now(environ)
+            if policy is None:
+                if origin is not None and (self._general or logger.isEnabledFor(_DEBUG)):
+                    self._emit_no_policy(environ)
+                return self.app(environ, start_response)
+            return self._observed(environ, start_response, policy)
+
+        def late_start_response(
+            status: str, headers: list[Header], exc_info: OptExcInfo | None = None
+        ) -> Callable[[bytes], object]:
+            policy = late.at_response(environ)
+            if policy is None:
+                return start_response(status, headers, exc_info)
+            if origin is None:
+                cors_headers: tuple[Header, ...] = _ORIGIN_VARY_ONLY
+            else:
+                cors_headers = policy.exact_answers.get(origin)  # type: ignore[assignment]
+                if cors_headers is None:
+                    cors_headers = _answer(policy, origin)
+            for name, _ in headers:
+                if not name or name[0] in "aAvV":
+                    return self._inject(
+                        environ, start_response, status, headers, exc_info, cors_headers
+                    )
+            return start_response(status, [*headers, *cors_headers], exc_info)
+
+        try:
+            return self.app(environ, late_start_response)
+        except Exception:
+            if self.propagate_exceptions:
+                raise
+            policy = late.now(environ)
+            if policy is None:
+                raise  # no CORS here: as if this layer were not there
+            if origin is None:
+                return self._error_response(environ, start_response, _ORIGIN_VARY_ONLY)
+            answer = policy.exact_answers.get(origin)
+            return self._error_response(
+                environ, start_response, answer if answer is not None else _answer(policy, origin)
+            )
+
+    def _inject(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        status: str,
+        headers: list[Header],
+        exc_info: OptExcInfo | None,
+        cors_headers: tuple[Header, ...],
+    ) -> Callable[[bytes], object]:
+        """The general ``start_response``: strip or keep upstream CORS headers, merge ``Vary``.
+
+        ``cors_headers`` is the policy's answer followed by its ``Vary`` header, if any.
+        """
+        extra, vary = _split(cors_headers)
+        upstream_origins = 0 if self._replace else sum(
+            name.lower() == "access-control-allow-origin" for name, _ in headers
+        )
+        if upstream_origins == 1:
+            out = list(headers)  # upstream="defer" and the upstream answered: keep it
+        else:
+            # Replace, or defer with no upstream answer (or several Access-Control-Allow-
+            # Origin lines, which browsers reject): the policy's answer is the only one.
+            out, removed = strip_cors_headers(headers)
+            if removed:
+                self._note_conflict(environ)
+            out.extend(extra)
+        if vary:
+            merge_vary(out, vary)
+        return start_response(status, out, exc_info)
 
     def _preflight(
         self,
@@ -434,9 +612,9 @@ class CORSMiddleware(DecisionsMixin):
         self,
         environ: WSGIEnvironment,
         start_response: StartResponse,
-        extra: tuple[Header, ...],
-        vary: tuple[str, ...],
+        cors_headers: tuple[Header, ...],
     ) -> Iterable[bytes]:
+        extra, vary = _split(cors_headers)
         exc_info = sys.exc_info()
         logger.error(
             "unhandled exception in the wrapped app for %s %s; answering 500 with CORS headers",
@@ -480,12 +658,85 @@ class CORSMiddleware(DecisionsMixin):
         return self.app(environ, start_response)
 
 
+def _answer(policy: CompiledPolicy, origin: str) -> tuple[Header, ...]:
+    """The headers an actual response gets for ``origin`` when it is not an exact one."""
+    if not policy.answers_complete:
+        found = policy.actual_headers_vary(origin)
+        if found is not None:
+            return found
+    return _VARY_HEADERS[policy.vary_actual]
+
+
+def _split(cors_headers: tuple[Header, ...]) -> tuple[tuple[Header, ...], tuple[str, ...]]:
+    """``cors_headers`` as (the CORS headers, the ``Vary`` tokens of its trailing ``Vary``)."""
+    if cors_headers and cors_headers[-1][0] == "Vary":
+        tokens = tuple(t.strip() for t in cors_headers[-1][1].split(","))
+        return cors_headers[:-1], tokens
+    return cors_headers, ()
+
+
+def find_inner_layers(app: object, depth: int = _WALK_DEPTH) -> list[CORSMiddleware]:
+    """The CORS layers reachable from ``app`` through the usual wrapper attributes.
+
+    Follows ``app``, ``wsgi_app``, ``application`` and ``__wrapped__`` breadth-first, at most
+    ``depth`` levels deep, each object once (cycle-safe); attributes that raise are skipped.
+    Wrappers that keep the app elsewhere (a dispatcher's mounts, a closure) are not seen.
+    """
+    found: list[CORSMiddleware] = []
+    seen: set[int] = set()
+    level: list[object] = [app]
+    for _ in range(depth):
+        below: list[object] = []
+        for node in level:
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, CORSMiddleware):
+                found.append(node)
+            for attribute in _WRAPPER_ATTRIBUTES:
+                try:
+                    child = getattr(node, attribute, None)
+                except Exception:  # noqa: S112 - a proxy or property that cannot answer: not an app
+                    continue
+                if child is not None and id(child) not in seen:
+                    below.append(child)
+        if not below:
+            break
+        level = below
+    return found
+
+
 _ALLOWED = Reason.ALLOWED
 _DEBUG = logging.DEBUG
-#: The ``flask_edgecors`` logger's level cache (CPython's ``Logger._cache``: cleared by
-#: ``setLevel`` and ``logging.disable``); an empty dict elsewhere, so every check asks the logger.
+
+
+class _LevelCache(dict[int, bool]):
+    """The ``flask_edgecors`` logger's level cache (CPython's ``Logger._cache``, which
+    ``logging`` clears on every ``setLevel`` and ``logging.disable``): clearing it also disarms
+    every middleware's fast path, so the next request re-reads the level on the general path.
+    """
+
+    __slots__ = ()
+
+    def clear(self) -> None:
+        super().clear()
+        with _ARM_LOCK:
+            _ARMING[0] += 1
+            for layer in list(_LAYERS):
+                layer._disarm()
+
+
+#: Every middleware (weakly), to disarm; the arming generation and its lock.
+_LAYERS: weakref.WeakSet[CORSMiddleware] = weakref.WeakSet()
+_ARMING = [0]
+_ARM_LOCK = threading.Lock()
+#: The hooked cache, installed on the logger; without CPython's ``Logger._cache`` nothing is
+#: hooked and no layer is ever armed (every request asks the logger).
 _level_cache: object = getattr(logger, "_cache", None)
-_LEVEL_CACHE: dict[int, bool] = _level_cache if isinstance(_level_cache, dict) else {}
+_HOOKED = isinstance(_level_cache, dict)
+_LEVEL_CACHE: dict[int, bool] = _LevelCache(_level_cache) if isinstance(_level_cache, dict) else {}
+if _HOOKED:
+    logger._cache = _LEVEL_CACHE  # type: ignore[attr-defined]
 #: ``Vary`` tokens -> the header tuple a response without a ``Vary`` of its own gets.
 _VARY_HEADERS: dict[tuple[str, ...], tuple[Header, ...]] = {
     (): (),

@@ -18,10 +18,35 @@ if TYPE_CHECKING:
 
     from .compiled import CompiledPolicy
 
-__all__ = ["Plan", "Resolver", "build_plan"]
+__all__ = ["LatePolicy", "Plan", "Resolver", "build_plan"]
 
-#: A resolver maps a request to the compiled policy that applies (``None``: no CORS here).
-Resolver = Callable[["WSGIEnvironment"], "CompiledPolicy | None"]
+
+class LatePolicy:
+    """A resolver's answer "decide when the response starts", for actual (non-preflight) requests.
+
+    A resolver that can learn a request's policy more cheaply from what the wrapped app itself
+    worked out (the Flask layer: the endpoint Flask matched) returns an instance instead of a
+    compiled policy.  The middleware then calls :meth:`at_response` inside its wrapped
+    ``start_response`` and :meth:`now` wherever it must know the policy before or without a
+    response: preflights, decision events and report mode, and the 500 it answers when the app
+    raised.  Both return the compiled policy (``None``: no CORS for this request); they must
+    agree, and neither may raise.
+    """
+
+    __slots__ = ()
+
+    def at_response(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
+        """The policy, asked while the app calls ``start_response``."""
+        raise NotImplementedError
+
+    def now(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
+        """The policy, from the request alone (the app has not run, or raised)."""
+        raise NotImplementedError
+
+
+#: A resolver maps a request to the compiled policy that applies (``None``: no CORS here), or
+#: to a :class:`LatePolicy` that tells it when the response starts.
+Resolver = Callable[["WSGIEnvironment"], "CompiledPolicy | LatePolicy | None"]
 
 
 class Plan:
@@ -39,7 +64,7 @@ class Plan:
         self.routes = routes
         self.resolver = resolver
         #: ``find`` without its dispatch, for the request path: the resolver itself when
-        #: there is one (one Python call less per request).
+        #: there is one (one Python call less per request; it may answer a LatePolicy).
         self.lookup: Resolver = resolver if single is None and routes is None and (
             resolver is not None
         ) else self.find
@@ -50,7 +75,10 @@ class Plan:
         if self.routes is not None:
             return self.routes.lookup(environ.get("PATH_INFO", ""))
         if self.resolver is not None:
-            return self.resolver(environ)
+            found = self.resolver(environ)
+            if isinstance(found, LatePolicy):
+                return found.now(environ)
+            return found
         return None
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import pytest
 from webtest import TestApp
@@ -17,6 +18,11 @@ from tests.core.helpers import (
     header_values,
     preflight_headers,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 POLICY = CORSPolicy(allow_origins=[APP_ORIGIN], allow_methods=["GET", "PUT"])
 
@@ -150,6 +156,71 @@ def test_outer_layer_without_policy_for_the_path_lets_the_inner_layer_answer() -
     with pytest.warns(EdgeCORSWarning):
         outer = CORSMiddleware(inner, routes={"/other": CORSPolicy(allow_origins=["*"])})
     response = TestApp(outer).get("/r", headers={"Origin": APP_ORIGIN}, status=200)
+    assert header_values(response.headerlist, "Access-Control-Allow-Origin") == [APP_ORIGIN]
+
+
+class _Wrapper:
+    """A plain middleware that keeps the app it wraps in ``.app`` (as most do)."""
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return self.app(environ, start_response)
+
+
+def test_stacking_through_an_introspectable_wrapper_warns_and_the_inner_layer_steps_aside(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = RecordingApp()
+    inner = CORSMiddleware(app, CORSPolicy(allow_origins=[APP_ORIGIN, "https://inner.example"]))
+    with pytest.warns(EdgeCORSWarning, match="two CORS layers"):
+        outer = CORSMiddleware(_Wrapper(_Wrapper(inner)), POLICY)
+    with caplog.at_level(logging.WARNING, logger="flask_edgecors"):
+        response = TestApp(outer).get("/r", headers={"Origin": APP_ORIGIN}, status=200)
+    assert header_values(response.headerlist, "Access-Control-Allow-Origin") == [APP_ORIGIN]
+    assert header_values(response.headerlist, "Vary") == ["Origin"]
+    assert [r.getMessage() for r in caplog.records if "steps aside" in r.getMessage()]
+    # The inner layer stepped aside: the outer one saw no upstream CORS headers to replace.
+    assert not [r for r in caplog.records if "set its own CORS headers" in r.getMessage()]
+
+
+def test_stacking_behind_an_opaque_wrapper_is_replaced_by_the_outer_layer_never_doubled(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    inner = CORSMiddleware(RecordingApp(), CORSPolicy(allow_origins=["*"]))
+
+    def opaque(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return inner(environ, start_response)  # the inner layer hides in a closure
+
+    outer = CORSMiddleware(opaque, POLICY)  # not detected: no warning (warnings are errors)
+    app = TestApp(outer)
+    with caplog.at_level(logging.WARNING, logger="flask_edgecors"):
+        allowed = app.get("/r", headers={"Origin": APP_ORIGIN}, status=200)
+        refused = app.get("/r", headers={"Origin": EVIL_ORIGIN}, status=200)
+    assert header_values(allowed.headerlist, "Access-Control-Allow-Origin") == [APP_ORIGIN]
+    assert header_values(allowed.headerlist, "Vary") == ["Origin"]
+    assert cors_header_names(refused.headerlist) == []  # the inner '*' was stripped
+    conflicts = [r for r in caplog.records if "set its own CORS headers" in r.getMessage()]
+    assert len(conflicts) == 1  # logged once per path
+
+
+def test_a_single_layer_adds_no_environ_key() -> None:
+    app = RecordingApp()
+    cors_app(app, POLICY).get("/r", headers={"Origin": APP_ORIGIN}, status=200)
+    assert not [key for key in app.calls[0] if key.startswith("edgecors.")]
+
+
+def test_stacking_detection_survives_cycles_and_raising_attributes() -> None:
+    class Cyclic(_Wrapper):
+        @property
+        def application(self) -> object:
+            raise RuntimeError("working outside of a context")
+
+    wrapper = Cyclic(RecordingApp())
+    wrapper.__wrapped__ = wrapper  # type: ignore[attr-defined]
+    app = TestApp(CORSMiddleware(wrapper, POLICY))  # no inner layer, no warning, no hang
+    response = app.get("/r", headers={"Origin": APP_ORIGIN}, status=200)
     assert header_values(response.headerlist, "Access-Control-Allow-Origin") == [APP_ORIGIN]
 
 

@@ -108,6 +108,47 @@ def test_nothing_is_logged_when_the_logger_is_quiet(caplog: pytest.LogCaptureFix
     assert caplog.records == []
 
 
+def test_debug_logging_turned_on_later_logs_the_next_decisions(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = TestApp(CORSMiddleware(service, API))
+    with caplog.at_level(logging.WARNING, logger="flask_edgecors"):
+        for _ in range(3):  # quiet requests: the middleware takes its fast path
+            app.get("/api/orders", headers={"Origin": SPA}, status=200)
+    assert caplog.records == []
+    with caplog.at_level(logging.DEBUG, logger="flask_edgecors"):
+        app.get("/api/orders", headers={"Origin": SPA}, status=200)
+        app.get("/api/orders", status=200)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("cors ")]
+    assert len(lines) == 2
+    with caplog.at_level(logging.WARNING, logger="flask_edgecors"):
+        caplog.clear()
+        app.get("/api/orders", headers={"Origin": SPA}, status=200)
+    assert caplog.records == []
+
+
+def test_a_callback_set_after_construction_receives_decisions() -> None:
+    middleware = CORSMiddleware(service, API)
+    app = TestApp(middleware)
+    app.get("/api/orders", headers={"Origin": SPA}, status=200)  # quiet: fast path
+    seen: list[Decision] = []
+    middleware.on_decision = seen.append
+    app.get("/api/orders", headers={"Origin": SPA}, status=200)
+    assert [(d.kind, d.allowed) for d in seen] == [("actual", True)]
+    middleware.on_decision = None
+    app.get("/api/orders", headers={"Origin": SPA}, status=200)
+    assert len(seen) == 1
+
+
+def test_a_reload_reaches_a_middleware_on_its_fast_path() -> None:
+    middleware = CORSMiddleware(service, API)
+    app = TestApp(middleware)
+    app.get("/api/orders", headers={"Origin": SPA}, status=200)  # quiet: fast path armed
+    middleware.reload(allow_origins=["https://other.example"])
+    response = app.get("/api/orders", headers={"Origin": SPA}, status=200)
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
 HOSTILE = [
     pytest.param("https://a.example\r\ncors actual allowed reason=allowed", id="crlf"),
     pytest.param("https://a.example\ncors preflight allowed", id="lf"),
