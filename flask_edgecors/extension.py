@@ -10,7 +10,9 @@ What it does
     So preflights are answered *before* Flask dispatches (no ``before_request``, no auth hook, no
     view, no strict-slash redirect), and every response Flask produces for a CORS-enabled route —
     views, ``abort()``, error handlers, 404/405, the 500 of an unhandled exception, ``send_file``,
-    streamed bodies — gets its CORS headers in the one wrapped ``start_response``.
+    streamed bodies — gets its CORS headers in the one wrapped ``start_response``.  For those
+    actual requests the policy is read, when the response starts, from the endpoint Flask itself
+    matched (no second URL match; see :mod:`flask_edgecors.flask_resolver`).
 
 Example::
 

@@ -11,6 +11,14 @@ applies the precedence of :func:`effective_policy` — the one place it is imple
 Nothing here looks at the path with a regex: a path is only ever handed to Werkzeug's matcher
 (flask-cors' path regexes produced three CVEs).
 
+Actual requests match no URL here: the resolver answers a
+:class:`~flask_edgecors.plan.LatePolicy`, and when the response starts (inside Flask's request
+context, after Flask matched the URL) the policy is read from the endpoint Flask itself matched
+(``environ["werkzeug.request"].url_rule``) in a per-endpoint table.  Whatever that cannot
+answer cheaply — no Flask request in the environ, a strict-slash redirect, a 405, another
+routing error, an exception out of the app — takes the cached URL-map resolution below, as do
+preflights (answered before Flask dispatches) and decision events.
+
 Caching: results are kept in a bounded LRU keyed on exactly what URL matching reads (scheme,
 host, ``SCRIPT_NAME``, ``PATH_INFO`` and the method: ``Access-Control-Request-Method`` for a
 preflight), so a repeated request costs one dictionary probe.  The cache is dropped when the URL
@@ -31,6 +39,7 @@ from werkzeug.routing import RequestRedirect
 from .decorators import route_marker
 from .headers import ACRM_ENVIRON
 from .origins import escape_for_log
+from .plan import LatePolicy
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -121,7 +130,7 @@ class FlaskPolicyResolver:
         # rules): an O(1) "the URL map changed" flag.  Without it, count the rules.
         remap = hasattr(app.url_map, "_remap")
 
-        def resolve(environ: WSGIEnvironment) -> CompiledPolicy | None:
+        def resolve_now(environ: WSGIEnvironment) -> CompiledPolicy | None:
             url_map = app.url_map
             if (
                 (url_map._remap if remap else self._count_changed())
@@ -150,19 +159,64 @@ class FlaskPolicyResolver:
                 get("PATH_INFO", ""),
             )
 
-        self.resolve = resolve
+        #: The policy of a request from its URL alone (cached): preflights, and every request
+        #: whose policy must be known before (or without) Flask's dispatch.
+        self.resolve_now = resolve_now
         self._rule_count = -1
+        #: Endpoint -> compiled policy (precedence applied), for :class:`_AtResponse`.
+        self._by_endpoint: dict[str | None, CompiledPolicy | None] = {}
+        self._by_endpoint_generation = ext.generation
+        late = _AtResponse(self)
+        self.late = late
+
+        def resolve(environ: WSGIEnvironment) -> CompiledPolicy | LatePolicy | None:
+            if (
+                ACRM_ENVIRON in environ
+                and "HTTP_ORIGIN" in environ
+                and environ.get("REQUEST_METHOD") == "OPTIONS"
+            ):
+                return resolve_now(environ)  # a preflight: answered before Flask dispatches
+            return late
+
+        #: The middleware's resolver: a preflight's policy, or :attr:`late` for any other request.
+        self.resolve = resolve
 
     def __call__(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
-        return self.resolve(environ)
+        return self.resolve_now(environ)
 
     def routes_changed(self) -> None:
         """Drop the cache at the next request (called when a view is registered)."""
         self._seen[2] = True
+        self._by_endpoint.clear()
+
+    def policy_of_endpoint(self, endpoint: str | None) -> CompiledPolicy | None:
+        """The compiled policy of ``endpoint`` (``None``: no route matched), precedence applied;
+        remembered per endpoint until routes or policies change."""
+        ext = self._ext
+        table = self._by_endpoint
+        if ext.generation != self._by_endpoint_generation:
+            table.clear()
+            self._by_endpoint_generation = ext.generation
+        try:
+            return table[endpoint]
+        except KeyError:
+            pass
+        try:
+            compiled = self._compiled(effective_policy(self._app, ext, endpoint).policy)
+        except Exception:
+            logger.exception(
+                "resolving the CORS policy of endpoint %s failed; no CORS headers for it",
+                escape_for_log(str(endpoint)),
+            )
+            return None
+        if len(table) < 4096:
+            table[endpoint] = compiled
+        return compiled
 
     def clear(self) -> None:
         """Forget every cached answer (done automatically when routes or policies change)."""
         url_map = self._app.url_map
+        self._by_endpoint.clear()
         self._seen[:] = [url_map, self._ext.generation, False]
         url_map.update()  # sorts new rules and resets Map._remap, as the next match would
         self._rule_count = sum(1 for _ in url_map.iter_rules())
@@ -293,3 +347,47 @@ class FlaskPolicyResolver:
             if len(self._narrowed) < 4096:
                 self._narrowed[key] = narrowed
         return narrowed
+
+
+class _AtResponse(LatePolicy):
+    """The Flask layer's :class:`~flask_edgecors.plan.LatePolicy`: the endpoint Flask matched.
+
+    Werkzeug's ``Response`` calls ``start_response`` inside Flask's request context, after
+    Flask matched the URL: the request (``environ["werkzeug.request"]``) then carries the rule
+    (``url_rule``) or the routing error (``routing_exception``).  A rule of this app's URL map
+    gives its endpoint's policy; a plain 404 the app default (as the URL-map resolution does);
+    anything else (no Flask request, a redirect, a 405, another routing error) the cached
+    URL-map resolution.
+    """
+
+    __slots__ = ("_app", "_ext", "_resolver", "_table")
+
+    def __init__(self, resolver: FlaskPolicyResolver) -> None:
+        self._resolver = resolver
+        self._app = resolver._app
+        self._ext = resolver._ext
+        self._table = resolver._by_endpoint
+
+    def at_response(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
+        request = environ.get("werkzeug.request")
+        if request is not None:
+            try:
+                rule = request.url_rule
+                if rule is not None:
+                    if rule.map is self._app.url_map:
+                        endpoint = rule.endpoint
+                        # The table as is while no policy changed (a hit: no further call).
+                        if self._ext.generation == self._resolver._by_endpoint_generation:
+                            try:
+                                return self._table[endpoint]
+                            except KeyError:
+                                pass
+                        return self._resolver.policy_of_endpoint(endpoint)
+                elif request.routing_exception.__class__ is NotFound:
+                    return self._resolver.policy_of_endpoint(None)
+            except AttributeError:  # not a Flask request: resolve from the URL
+                pass
+        return self._resolver.resolve_now(environ)
+
+    def now(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
+        return self._resolver.resolve_now(environ)
