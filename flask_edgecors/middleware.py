@@ -398,19 +398,19 @@ class CORSMiddleware(DecisionsMixin):
                 # Anyone observing (on_decision, report mode, a stacked layer), DEBUG logging
                 # on, or not armed yet: the general path (which arms when it can).
                 return self._observed(environ, start_response, policy)
-        # (Membership tests and subscripts rather than dict.get: no method calls.)
-        if "HTTP_ORIGIN" not in environ:
+        origin: str | None = environ.get("HTTP_ORIGIN")
+        if origin is None:
             # Vary: Origin even for allow-all: its CORS answer depends on Origin being present,
             # so a shared cache must not serve this (header-less) response to a CORS request.
             cors_headers: tuple[Header, ...] = _ORIGIN_VARY_ONLY
+        elif ACRM_ENVIRON in environ and environ.get("REQUEST_METHOD") == "OPTIONS":
+            return self._preflight(environ, start_response, policy, origin, False)
         else:
-            origin: str = environ["HTTP_ORIGIN"]
-            if ACRM_ENVIRON in environ and environ.get("REQUEST_METHOD") == "OPTIONS":
-                return self._preflight(environ, start_response, policy, origin, False)
             # The CORS headers with Vary: Origin attached (what a plain response gets as is);
             # an exact origin's answer was built with the policy: one dict probe.
-            answers = policy.exact_answers
-            cors_headers = answers[origin] if origin in answers else _answer(policy, origin)
+            cors_headers = policy.exact_answers.get(origin)  # type: ignore[assignment]
+            if cors_headers is None:
+                cors_headers = _answer(policy, origin)
 
         # Inlined on purpose (this is the per-request hot path): a response without
         # ``Access-Control-*`` or ``Vary`` headers of its own (checked by first letter) gets
@@ -421,10 +421,17 @@ class CORSMiddleware(DecisionsMixin):
         def cors_start_response(
             status: str, headers: list[Header], exc_info: OptExcInfo | None = None
         ) -> Callable[[bytes], object]:
-            for name, _ in headers:
-                if not name or name[0] in "aAvV":
-                    return call[2]._inject(call[3], call[0], status, headers, exc_info, call[1])
-            return call[0](status, [*headers, *call[1]], exc_info)
+            plain = True
+            try:
+                for name, _ in headers:
+                    if name[0] in "aAvV":
+                        plain = False
+                        break
+            except IndexError:  # an empty header name
+                plain = False
+            if plain:
+                return call[0](status, [*headers, *call[1]], exc_info)
+            return call[2]._inject(call[3], call[0], status, headers, exc_info, call[1])
 
         try:
             return self.app(environ, cors_start_response)
