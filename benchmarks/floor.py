@@ -4,7 +4,8 @@ Run from the repository root::
 
     python benchmarks/floor.py            # the ladder (about 10 s)
     python benchmarks/floor.py --cprofile # plus a cProfile of the allowed-GET path
-    python benchmarks/floor.py --flask    # plus the same ladder in front of a Flask app
+    python benchmarks/floor.py --flask    # plus the same ladder in front of a Flask app, and
+                                          # EdgeCORS on distinct URLs (no URL-keyed cache hit)
 
 Each rung adds one thing every header-injecting WSGI middleware must do, so the differences
 show what the floor of such a middleware is on this interpreter and machine, and how far
@@ -167,6 +168,59 @@ def flask_ladder(rounds: int) -> None:
               f"({(value - base) / base:+.1%})")
 
 
+def flask_distinct_urls(rounds: int) -> None:
+    """Allowed GETs to ever new URLs (``/api/items/0``, ``/1``, ...), as real REST traffic is:
+    a URL-keyed cache misses on every one.  ``EdgeCORS`` reads the policy from the endpoint
+    Flask matched; "URL resolution" is the same extension resolving every request's policy from
+    its URL before dispatch (the design before, still used for preflights)."""
+    import random
+
+    from flask_edgecors.extension import get_state
+    from flask_edgecors.plan import build_plan
+
+    eager = apps.flask_with_edgecors(False)
+    state = get_state(eager)
+    # Swap in a plan whose resolver answers from the URL only (never a LatePolicy).
+    state.middleware._plan = build_plan(None, None, state.resolver.resolve_now, {})
+    contestants = {
+        "bare Flask app": apps.make_flask(),
+        "EdgeCORS": apps.flask_with_edgecors(False),
+        "EdgeCORS, URL resolution": eager,
+    }
+    count, batch = 20_000, 400
+    environs = [
+        apps.make_environ("GET", f"/api/items/{n}", {"Origin": apps.APP_ORIGIN})
+        for n in range(count)
+    ]
+    sr = _noop_start_response
+    samples: dict[str, list[float]] = {name: [] for name in contestants}
+    rng = random.Random(11)
+    order = list(contestants)
+    start = 0
+    for _ in range(rounds * 3):
+        rng.shuffle(order)
+        chunk = environs[start : start + batch]
+        start = (start + batch) % count
+        gc.collect()
+        gc.disable()
+        for name in order:
+            app = contestants[name]
+            t0 = time.thread_time_ns()
+            for environ in chunk:
+                body = app(environ.copy(), sr)
+                for _chunk in body:
+                    pass
+                body.close()
+            samples[name].append((time.thread_time_ns() - t0) / batch)
+        gc.enable()
+    base = statistics.median(samples["bare Flask app"])
+    print(f"\n{'allowed GET, a new URL each time':34}{'median µs':>12}{'over bare':>12}")
+    for name in contestants:
+        value = statistics.median(samples[name])
+        print(f"{name:34}{value / 1000:>12.2f}{(value - base) / 1000:>+12.2f} "
+              f"({(value - base) / base:+.1%})")
+
+
 def profile_allowed_get() -> None:
     app = apps.wrap_edgecors(apps.bare_wsgi, False)
     environ = apps.make_environ("GET", apps.PATH, {"Origin": apps.APP_ORIGIN})
@@ -193,6 +247,7 @@ def main() -> int:
     ladder(args.rounds)
     if args.flask:
         flask_ladder(args.rounds)
+        flask_distinct_urls(args.rounds)
     if args.cprofile:
         profile_allowed_get()
     return 0

@@ -36,6 +36,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import warnings
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask
@@ -146,6 +147,7 @@ class EdgeCORS:
         self._blueprints: dict[object, tuple[CORSPolicy | None, bool]] = {}
         #: Bumped whenever a policy is added or applied: resolvers drop their caches.
         self.generation = 0
+        self._resolvers: weakref.WeakSet[FlaskPolicyResolver] = weakref.WeakSet()
         if app is not None:
             self.init_app(app)
 
@@ -175,7 +177,7 @@ class EdgeCORS:
                 warnings.simplefilter("ignore", EdgeCORSWarning)
                 built = built.replace(name=name)
         self._policies[name] = built
-        self.generation += 1
+        self._changed()
         return built
 
     def get_policy(self, name: str, option: str = "policy") -> CORSPolicy:
@@ -228,8 +230,17 @@ class EdgeCORS:
             else:
                 chosen = _build_policy(given, options, "apply", default_name=blueprint.name)
             self._blueprints[blueprint] = (chosen, False)
-        self.generation += 1
+        self._changed()
         return blueprint
+
+    def watch(self, resolver: FlaskPolicyResolver) -> None:
+        """Tell ``resolver`` (held weakly) whenever a policy is added or applied."""
+        self._resolvers.add(resolver)
+
+    def _changed(self) -> None:
+        self.generation += 1
+        for resolver in list(self._resolvers):
+            resolver.policies_changed()
 
     def blueprint_policy(self, blueprint: object) -> tuple[CORSPolicy | None, bool] | None:
         """``(policy, off)`` applied to ``blueprint``, or ``None`` when it has none."""

@@ -163,9 +163,10 @@ class FlaskPolicyResolver:
         #: whose policy must be known before (or without) Flask's dispatch.
         self.resolve_now = resolve_now
         self._rule_count = -1
-        #: Endpoint -> compiled policy (precedence applied), for :class:`_AtResponse`.
+        #: Endpoint -> compiled policy (precedence applied), for :class:`_AtResponse`; emptied
+        #: by routes_changed(), policies_changed() (the extension calls it) and clear().
         self._by_endpoint: dict[str | None, CompiledPolicy | None] = {}
-        self._by_endpoint_generation = ext.generation
+        ext.watch(self)
         late = _AtResponse(self)
         self.late = late
 
@@ -189,20 +190,22 @@ class FlaskPolicyResolver:
         self._seen[2] = True
         self._by_endpoint.clear()
 
+    def policies_changed(self) -> None:
+        """Forget the per-endpoint policies (called by the extension when a policy is added
+        or applied)."""
+        self._by_endpoint.clear()
+
     def policy_of_endpoint(self, endpoint: str | None) -> CompiledPolicy | None:
         """The compiled policy of ``endpoint`` (``None``: no route matched), precedence applied;
         remembered per endpoint until routes or policies change."""
-        ext = self._ext
         table = self._by_endpoint
-        if ext.generation != self._by_endpoint_generation:
-            table.clear()
-            self._by_endpoint_generation = ext.generation
         try:
             return table[endpoint]
         except KeyError:
             pass
+        generation = self._ext.generation
         try:
-            compiled = self._compiled(effective_policy(self._app, ext, endpoint).policy)
+            compiled = self._compiled(effective_policy(self._app, self._ext, endpoint).policy)
         except Exception:
             logger.exception(
                 "resolving the CORS policy of endpoint %s failed; no CORS headers for it",
@@ -211,6 +214,9 @@ class FlaskPolicyResolver:
             return None
         if len(table) < 4096:
             table[endpoint] = compiled
+            if generation != self._ext.generation:
+                # A policy changed meanwhile; its policies_changed() may have run already.
+                table.pop(endpoint, None)
         return compiled
 
     def clear(self) -> None:
@@ -360,12 +366,11 @@ class _AtResponse(LatePolicy):
     URL-map resolution.
     """
 
-    __slots__ = ("_app", "_ext", "_resolver", "_table")
+    __slots__ = ("_app", "_resolver", "_table")
 
     def __init__(self, resolver: FlaskPolicyResolver) -> None:
         self._resolver = resolver
         self._app = resolver._app
-        self._ext = resolver._ext
         self._table = resolver._by_endpoint
 
     def at_response(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
@@ -375,14 +380,12 @@ class _AtResponse(LatePolicy):
                 rule = request.url_rule
                 if rule is not None:
                     if rule.map is self._app.url_map:
-                        endpoint = rule.endpoint
-                        # The table as is while no policy changed (a hit: no further call).
-                        if self._ext.generation == self._resolver._by_endpoint_generation:
-                            try:
-                                return self._table[endpoint]
-                            except KeyError:
-                                pass
-                        return self._resolver.policy_of_endpoint(endpoint)
+                        # A hit: no further call (the table is emptied whenever routes or
+                        # policies change).
+                        try:
+                            return self._table[rule.endpoint]
+                        except KeyError:
+                            return self._resolver.policy_of_endpoint(rule.endpoint)
                 elif request.routing_exception.__class__ is NotFound:
                     return self._resolver.policy_of_endpoint(None)
             except AttributeError:  # not a Flask request: resolve from the URL

@@ -509,24 +509,32 @@ class CORSMiddleware(DecisionsMixin):
                 return self.app(environ, start_response)
             return self._observed(environ, start_response, policy)
 
+        call = (start_response, late, origin, self, environ)  # one closure cell, as above
+
         def late_start_response(
             status: str, headers: list[Header], exc_info: OptExcInfo | None = None
         ) -> Callable[[bytes], object]:
-            policy = late.at_response(environ)
+            policy = call[1].at_response(call[4])
             if policy is None:
-                return start_response(status, headers, exc_info)
+                return call[0](status, headers, exc_info)
+            origin = call[2]
             if origin is None:
                 cors_headers: tuple[Header, ...] = _ORIGIN_VARY_ONLY
             else:
                 cors_headers = policy.exact_answers.get(origin)  # type: ignore[assignment]
                 if cors_headers is None:
                     cors_headers = _answer(policy, origin)
-            for name, _ in headers:
-                if not name or name[0] in "aAvV":
-                    return self._inject(
-                        environ, start_response, status, headers, exc_info, cors_headers
-                    )
-            return start_response(status, [*headers, *cors_headers], exc_info)
+            plain = True
+            try:
+                for name, _ in headers:
+                    if name[0] in "aAvV":
+                        plain = False
+                        break
+            except IndexError:  # an empty header name
+                plain = False
+            if plain:
+                return call[0](status, [*headers, *cors_headers], exc_info)
+            return call[3]._inject(call[4], call[0], status, headers, exc_info, cors_headers)
 
         try:
             return self.app(environ, late_start_response)
