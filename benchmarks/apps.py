@@ -169,8 +169,9 @@ def make_environ(method: str, path: str, headers: dict[str, str]) -> dict[str, A
     headers); valid for Flask too.  Copied per call by the benchmark.
 
     Its size matters a little: a synthetic environ of about 20 keys sits on a dict-resize
-    boundary, where the one key a middleware adds (``edgecors.owner``) makes Flask's own
-    ``werkzeug.request`` insertion resize the dict (~1 µs here); real environs are larger.
+    boundary, where one key a middleware adds (a single ``CORSMiddleware`` adds none; a linked
+    stack adds ``edgecors.owner``) makes Flask's own ``werkzeug.request`` insertion resize the
+    dict (~1 µs here); real environs are larger.
     """
     environ: dict[str, Any] = {
         "wsgi.errors": sys.stderr,
