@@ -199,7 +199,8 @@ class CORSMiddleware(DecisionsMixin):
                 inner._outers = (*inner._outers, weakref.ref(self))
                 inner._update_general()
             self._update_general()
-        _LAYERS.add(self)
+        with _ARM_LOCK:  # _LevelCache.clear() iterates the set under this lock
+            _LAYERS.add(self)
 
     @property
     def on_decision(self) -> Callable[[Decision], object] | None:
