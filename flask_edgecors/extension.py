@@ -44,6 +44,7 @@ from flask import Blueprint, Flask
 from .decorators import check_policy_name, route_marker
 from .errors import ConfigurationError, EdgeCORSWarning, Problem, Problems
 from .flask_resolver import Effective, FlaskPolicyResolver, effective_policy
+from .layers import find_inner_layers
 from .middleware import CORSMiddleware
 from .policy import CORSPolicy
 
@@ -455,15 +456,10 @@ def _rename(problems: Iterable[Problem], from_config: frozenset[str]) -> list[Pr
 
 def _refuse_stacking(app: Flask) -> None:
     """Two CORS layers on one app are a mistake: refuse instead of silently doubling."""
-    layer: object = app.wsgi_app
-    for _ in range(16):
-        if isinstance(layer, CORSMiddleware):
-            raise RuntimeError(
-                f"app.wsgi_app of {app.name!r} is already wrapped by a CORSMiddleware: EdgeCORS "
-                "would be a second CORS layer. Remove that CORSMiddleware and give its policy "
-                "to EdgeCORS (EdgeCORS(app, policy=...)), or keep the middleware and drop "
-                "EdgeCORS."
-            )
-        layer = getattr(layer, "app", None)
-        if layer is None or isinstance(layer, Flask):
-            return
+    if find_inner_layers(app.wsgi_app):
+        raise RuntimeError(
+            f"app.wsgi_app of {app.name!r} is already wrapped by a CORSMiddleware: EdgeCORS "
+            "would be a second CORS layer. Remove that CORSMiddleware and give its policy "
+            "to EdgeCORS (EdgeCORS(app, policy=...)), or keep the middleware and drop "
+            "EdgeCORS."
+        )

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 import warnings
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -42,6 +41,7 @@ from .compiled import ORIGIN_VARY, PREFLIGHT_VARY, CompiledPolicy
 from .decision import Decision, Kind, Reason
 from .errors import ConfigurationError, EdgeCORSWarning, Problems
 from .headers import ACRH_ENVIRON, ACRM_ENVIRON, ACRPN_ENVIRON, merge_vary, strip_cors_headers
+from .layers import ARM_LOCK, ARMING, HOOKED, LAYERS, LEVEL_CACHE, find_inner_layers
 from .observe import DecisionsMixin, offending_header, with_report
 from .origins import escape_for_log
 from .plan import LatePolicy, Resolver, build_plan
@@ -66,8 +66,6 @@ Header = tuple[str, str]
 OWNER_KEY = "edgecors.owner"
 _MAX_CONFLICT_PATHS = 1024
 #: Where stacking detection looks for a wrapped app, and how deep.
-_WRAPPER_ATTRIBUTES = ("app", "wsgi_app", "application", "__wrapped__")
-_WALK_DEPTH = 16
 _UPSTREAM_MODES = ("replace", "defer")
 _MODES = ("enforce", "report")
 _PLAIN = ("Content-Type", "text/plain; charset=utf-8")
@@ -199,8 +197,8 @@ class CORSMiddleware(DecisionsMixin):
                 inner._outers = (*inner._outers, weakref.ref(self))
                 inner._update_general()
             self._update_general()
-        with _ARM_LOCK:  # _LevelCache.clear() iterates the set under this lock
-            _LAYERS.add(self)
+        with ARM_LOCK:  # _LevelCache.clear() iterates the set under this lock
+            LAYERS.add(self)
 
     @property
     def on_decision(self) -> Callable[[Decision], object] | None:
@@ -213,7 +211,7 @@ class CORSMiddleware(DecisionsMixin):
         self._update_general()
 
     def _update_general(self) -> None:
-        with _ARM_LOCK:
+        with ARM_LOCK:
             self._general = bool(
                 self._report or self._on_decision is not None or self._outers or self._claims
             )
@@ -226,7 +224,7 @@ class CORSMiddleware(DecisionsMixin):
 
     @_plan.setter
     def _plan(self, plan: Plan) -> None:
-        with _ARM_LOCK:
+        with ARM_LOCK:
             self._active_plan = plan
             self._disarm()
 
@@ -243,17 +241,17 @@ class CORSMiddleware(DecisionsMixin):
         layer).  Armed only when the cache holds the answer (a disabled logger's is not cached)
         and no disarm happened meanwhile (the generation check, under the lock).
         """
-        generation = _ARMING[0]
+        generation = ARMING[0]
         debug = logger.isEnabledFor(_DEBUG)
         if (
             not debug
             and not self._general
-            and _HOOKED
-            and _LEVEL_CACHE.get(_DEBUG) is False
-            and getattr(logger, "_cache", None) is _LEVEL_CACHE
+            and HOOKED
+            and LEVEL_CACHE.get(_DEBUG) is False
+            and getattr(logger, "_cache", None) is LEVEL_CACHE
         ):
-            with _ARM_LOCK:
-                if _ARMING[0] == generation and not self._general:
+            with ARM_LOCK:
+                if ARMING[0] == generation and not self._general:
                     self._quiet = True
                     self._fast = self._active_plan.single
         return debug
@@ -691,68 +689,10 @@ def _split(cors_headers: tuple[Header, ...]) -> tuple[tuple[Header, ...], tuple[
     return cors_headers, ()
 
 
-def find_inner_layers(app: object, depth: int = _WALK_DEPTH) -> list[CORSMiddleware]:
-    """The CORS layers reachable from ``app`` through the usual wrapper attributes.
-
-    Follows ``app``, ``wsgi_app``, ``application`` and ``__wrapped__`` breadth-first, at most
-    ``depth`` levels deep, each object once (cycle-safe); attributes that raise are skipped.
-    Wrappers that keep the app elsewhere (a dispatcher's mounts, a closure) are not seen.
-    """
-    found: list[CORSMiddleware] = []
-    seen: set[int] = set()
-    level: list[object] = [app]
-    for _ in range(depth):
-        below: list[object] = []
-        for node in level:
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            if isinstance(node, CORSMiddleware):
-                found.append(node)
-            for attribute in _WRAPPER_ATTRIBUTES:
-                try:
-                    child = getattr(node, attribute, None)
-                except Exception:  # noqa: S112 - a proxy or property that cannot answer: not an app
-                    continue
-                if child is not None and id(child) not in seen:
-                    below.append(child)
-        if not below:
-            break
-        level = below
-    return found
-
-
 _ALLOWED = Reason.ALLOWED
 _DEBUG = logging.DEBUG
 
 
-class _LevelCache(dict[int, bool]):
-    """The ``flask_edgecors`` logger's level cache (CPython's ``Logger._cache``, which
-    ``logging`` clears on every ``setLevel`` and ``logging.disable``): clearing it also disarms
-    every middleware's fast path, so the next request re-reads the level on the general path.
-    """
-
-    __slots__ = ()
-
-    def clear(self) -> None:
-        super().clear()
-        with _ARM_LOCK:
-            _ARMING[0] += 1
-            for layer in list(_LAYERS):
-                layer._disarm()
-
-
-#: Every middleware (weakly), to disarm; the arming generation and its lock.
-_LAYERS: weakref.WeakSet[CORSMiddleware] = weakref.WeakSet()
-_ARMING = [0]
-_ARM_LOCK = threading.Lock()
-#: The hooked cache, installed on the logger; without CPython's ``Logger._cache`` nothing is
-#: hooked and no layer is ever armed (every request asks the logger).
-_level_cache: object = getattr(logger, "_cache", None)
-_HOOKED = isinstance(_level_cache, dict)
-_LEVEL_CACHE: dict[int, bool] = _LevelCache(_level_cache) if isinstance(_level_cache, dict) else {}
-if _HOOKED:
-    logger._cache = _LEVEL_CACHE  # type: ignore[attr-defined]
 #: ``Vary`` tokens -> the header tuple a response without a ``Vary`` of its own gets.
 _VARY_HEADERS: dict[tuple[str, ...], tuple[Header, ...]] = {
     (): (),
