@@ -179,7 +179,9 @@ class FlaskPolicyResolver:
                 return resolve_now(environ)  # a preflight: answered before Flask dispatches
             return late
 
-        #: The middleware's resolver: a preflight's policy, or :attr:`late` for any other request.
+        #: The middleware's resolver: a preflight's policy, or :attr:`late` for any other request
+        #: (declared on the function, so the middleware skips the call for those).
+        resolve.late = late  # type: ignore[attr-defined]
         self.resolve = resolve
 
     def __call__(self, environ: WSGIEnvironment) -> CompiledPolicy | None:

@@ -32,6 +32,7 @@ conflict once per path.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import warnings
 import weakref
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     from .explain import Explanation
     from .plan import Plan
 
-__all__ = ["CORSMiddleware", "LatePolicy", "Resolver", "find_inner_layers"]
+__all__ = ["SPEEDUPS", "CORSMiddleware", "LatePolicy", "Resolver", "find_inner_layers"]
 
 logger = logging.getLogger("flask_edgecors")
 
@@ -75,7 +76,34 @@ _ERROR_BODY = b"Internal Server Error"
 _POLICY_OPTIONS = frozenset(name for name in CORSPolicy.__slots__ if not name.startswith("_"))
 
 
-class CORSMiddleware(DecisionsMixin):
+def _load_speedups() -> Any:
+    """The C accelerator module, or ``None`` (not built, or ``EDGECORS_NO_SPEEDUPS`` set)."""
+    if os.environ.get("EDGECORS_NO_SPEEDUPS", "") not in ("", "0"):
+        return None
+    try:
+        from . import _speedups  # type: ignore[attr-defined,unused-ignore]  # noqa: PLC0415
+    except ImportError:
+        return None
+    return _speedups
+
+
+_SPEEDUPS_MODULE = _load_speedups()
+#: Whether the armed per-request path runs in C (``flask_edgecors._speedups``).  Behaviour is
+#: the same either way; the pure-Python path is the reference.
+SPEEDUPS: bool = _SPEEDUPS_MODULE is not None
+
+
+class _PythonEntry:
+    """The base of :class:`CORSMiddleware` without the accelerator (its ``__call__`` is set to
+    the pure-Python ``_wsgi_call`` below the class)."""
+
+    __slots__ = ()
+
+
+_Entry: type = _SPEEDUPS_MODULE.Entry if SPEEDUPS else _PythonEntry
+
+
+class CORSMiddleware(_Entry, DecisionsMixin):
     """WSGI middleware answering CORS for ``app``.
 
     ``CORSMiddleware(app, policy)``, ``CORSMiddleware(app, allow_origins=[...], ...)`` (the
@@ -190,6 +218,9 @@ class CORSMiddleware(DecisionsMixin):
         #: fast = the single policy when quiet (one attribute load per request decides both).
         self._quiet = False
         self._fast: CompiledPolicy | None = None
+        #: Armed with a resolver that declares ``late``: the LatePolicy of every request that
+        #: is not a preflight (no resolver call for those).
+        self._fast_late: LatePolicy | None = None
         self.on_decision = on_decision
         if inner_layers:
             self._claims = True
@@ -231,6 +262,7 @@ class CORSMiddleware(DecisionsMixin):
     def _disarm(self) -> None:
         self._quiet = False
         self._fast = None
+        self._fast_late = None
 
     def _arm(self) -> bool:
         """On the general path: whether DEBUG logging is on; if nobody observes, arm the fast
@@ -254,6 +286,7 @@ class CORSMiddleware(DecisionsMixin):
                 if ARMING[0] == generation and not self._general:
                     self._quiet = True
                     self._fast = self._active_plan.single
+                    self._fast_late = self._active_plan.late
         return debug
 
     # -- introspection ----------------------------------------------------------------------
@@ -374,12 +407,26 @@ class CORSMiddleware(DecisionsMixin):
 
     # -- the WSGI call ----------------------------------------------------------------------
 
-    def __call__(
+    if TYPE_CHECKING:
+
+        def __call__(
+            self, environ: WSGIEnvironment, start_response: StartResponse
+        ) -> Iterable[bytes]: ...
+
+    def _wsgi_call(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
+        """The WSGI call (``__call__``) in pure Python: the reference implementation.
+
+        With the C accelerator, ``_speedups.Entry`` answers what the armed path below answers
+        (actual and no-Origin requests) and calls this for everything else.
+        """
         # Armed (one policy, nobody observing, DEBUG logging off): one attribute load.
         policy = self._fast
         if policy is None:
+            late = self._fast_late
+            if late is not None:  # armed, with a resolver that answers late
+                return self._late(environ, start_response, late)
             plan = self._active_plan
             policy = plan.single
             if policy is None:
@@ -496,16 +543,19 @@ class CORSMiddleware(DecisionsMixin):
         mode, a stacked layer) asks ``late.now()`` and takes the usual path.
         """
         origin: str | None = environ.get("HTTP_ORIGIN")
-        if not self._quiet or (
+        preflight = (
             origin is not None
             and ACRM_ENVIRON in environ
             and environ.get("REQUEST_METHOD") == "OPTIONS"
-        ):
+        )
+        if preflight or not self._quiet:
             policy = late.now(environ)
             if policy is None:
                 if origin is not None and (self._general or logger.isEnabledFor(_DEBUG)):
                     self._emit_no_policy(environ)
                 return self.app(environ, start_response)
+            if self._quiet:  # a preflight, nobody observing
+                return self._preflight(environ, start_response, policy, origin, False)  # type: ignore[arg-type]
             return self._observed(environ, start_response, policy)
 
         call = (start_response, late, origin, self, environ)  # one closure cell, as above
@@ -540,15 +590,35 @@ class CORSMiddleware(DecisionsMixin):
         except Exception:
             if self.propagate_exceptions:
                 raise
+            answer = self._app_error(environ, start_response, None, late, origin)
+            if answer is None:
+                raise  # no CORS here: as if this layer were not there
+            return answer
+
+    def _app_error(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        cors_headers: tuple[Header, ...] | None,
+        late: LatePolicy | None,
+        origin: str | None,
+    ) -> Iterable[bytes] | None:
+        """The app raised an ``Exception`` before its response (``sys.exc_info()``), and
+        exceptions are not propagated: the plain 500 with the CORS headers, or ``None`` when
+        no policy applies (re-raise).  ``late``: the policy is learnt now, from the request.
+        """
+        if late is not None:
             policy = late.now(environ)
             if policy is None:
-                raise  # no CORS here: as if this layer were not there
+                return None
             if origin is None:
-                return self._error_response(environ, start_response, _ORIGIN_VARY_ONLY)
-            answer = policy.exact_answers.get(origin)
-            return self._error_response(
-                environ, start_response, answer if answer is not None else _answer(policy, origin)
-            )
+                cors_headers = _ORIGIN_VARY_ONLY
+            else:
+                cors_headers = policy.exact_answers.get(origin)
+                if cors_headers is None:
+                    cors_headers = _answer(policy, origin)
+        assert cors_headers is not None  # noqa: S101 - the caller passes one or the other
+        return self._error_response(environ, start_response, cors_headers)
 
     def _inject(
         self,
@@ -699,3 +769,14 @@ _VARY_HEADERS: dict[tuple[str, ...], tuple[Header, ...]] = {
     ORIGIN_VARY: (("Vary", ", ".join(ORIGIN_VARY)),),
 }
 _ORIGIN_VARY_ONLY = _VARY_HEADERS[ORIGIN_VARY]
+
+
+if _SPEEDUPS_MODULE is None:
+    CORSMiddleware.__call__ = CORSMiddleware._wsgi_call  # type: ignore[method-assign]
+else:
+    _SPEEDUPS_MODULE.configure(
+        general=CORSMiddleware._wsgi_call,
+        answer=_answer,
+        app_error=CORSMiddleware._app_error,
+        vary_only=_ORIGIN_VARY_ONLY,
+    )

@@ -31,6 +31,11 @@ class LatePolicy:
     response: preflights, decision events and report mode, and the 500 it answers when the app
     raised.  Both return the compiled policy (``None``: no CORS for this request); they must
     agree, and neither may raise.
+
+    A resolver that answers one instance for every request except CORS preflights, and for a
+    preflight what that instance's :meth:`now` answers, may say so with a ``late`` attribute
+    holding the instance (the Flask layer's does): the middleware then skips calling the
+    resolver for those requests.
     """
 
     __slots__ = ()
@@ -52,7 +57,7 @@ Resolver = Callable[["WSGIEnvironment"], "CompiledPolicy | LatePolicy | None"]
 class Plan:
     """How to find the policy of a request.  Immutable, swapped whole on reload."""
 
-    __slots__ = ("lookup", "resolver", "routes", "single")
+    __slots__ = ("late", "lookup", "resolver", "routes", "single")
 
     def __init__(
         self,
@@ -68,6 +73,9 @@ class Plan:
         self.lookup: Resolver = resolver if single is None and routes is None and (
             resolver is not None
         ) else self.find
+        #: The resolver's declared LatePolicy for every request that is not a preflight.
+        late = getattr(self.lookup, "late", None)
+        self.late: LatePolicy | None = late if isinstance(late, LatePolicy) else None
 
     def find(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
         if self.single is not None:
