@@ -49,7 +49,6 @@ from .plan import LatePolicy, Resolver, build_plan
 from .policy import CORSPolicy
 
 if TYPE_CHECKING:
-    import os
     from collections.abc import Callable, Iterable, Mapping
 
     from _typeshed import OptExcInfo
@@ -81,7 +80,7 @@ def _load_speedups() -> Any:
     if os.environ.get("EDGECORS_NO_SPEEDUPS", "") not in ("", "0"):
         return None
     try:
-        from . import _speedups  # type: ignore[attr-defined,unused-ignore]  # noqa: PLC0415
+        from . import _speedups  # noqa: PLC0415
     except ImportError:
         return None
     return _speedups
@@ -100,7 +99,10 @@ class _PythonEntry:
     __slots__ = ()
 
 
-_Entry: type = _SPEEDUPS_MODULE.Entry if SPEEDUPS else _PythonEntry
+if TYPE_CHECKING:
+    _Entry = _PythonEntry
+else:
+    _Entry = _SPEEDUPS_MODULE.Entry if SPEEDUPS else _PythonEntry
 
 
 class CORSMiddleware(_Entry, DecisionsMixin):
@@ -617,7 +619,8 @@ class CORSMiddleware(_Entry, DecisionsMixin):
                 cors_headers = policy.exact_answers.get(origin)
                 if cors_headers is None:
                     cors_headers = _answer(policy, origin)
-        assert cors_headers is not None  # noqa: S101 - the caller passes one or the other
+        if cors_headers is None:
+            return None
         return self._error_response(environ, start_response, cors_headers)
 
     def _inject(
