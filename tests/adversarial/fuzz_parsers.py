@@ -34,6 +34,8 @@ SEEDS = [
     b"\x03x\r\ny\xe2\x80\xa8",
     b"\x04https://a.example.org\x00PUT\x00x-a, content-type",
     b"\x05null\x00GET\x00",
+    b"\x06https://app.example.com\x00Vary\x00Accept\x00x-a\x001",
+    b"\x06\x00\x00access-control-allow-origin\x00*\x00\x00",
 ]
 
 _STATE: dict[str, Any] = {}
@@ -78,9 +80,63 @@ def _check_headers(headers: list[tuple[str, str]]) -> None:
         assert _FIELD_VALUE.fullmatch(value), (name, value[:80])
 
 
-def _check_middleware(origin: str, method: str, acrh: str, preflight: bool) -> None:
+def _middleware(policy: Any) -> Any:
+    """One middleware per policy, kept: after its first request it is armed, so the fuzzer
+    reaches the armed path (the C accelerator when it is built) as well as the general one."""
     from flask_edgecors import CORSMiddleware
 
+    layers = _STATE.setdefault("layers", {})
+    if id(policy) not in layers:
+        layers[id(policy)] = CORSMiddleware(_app, policy)
+    return layers[id(policy)]
+
+
+def _run(call: Any, environ: dict[str, Any]) -> tuple[str, Any, Any]:
+    """What a WSGI call answered: ("ok", status, headers + body) or ("raised", type, text)."""
+    captured: list[Any] = []
+
+    def start_response(status: Any, headers: Any, exc_info: Any = None) -> Any:
+        captured.append((status, headers))
+        return None
+
+    try:
+        body = b"".join(call(dict(environ), start_response))
+    except Exception as exc:  # compared, not swallowed
+        return ("raised", type(exc), str(exc))
+    return ("ok", captured, body)
+
+
+def _check_accelerator(origin: str, raw_headers: str) -> None:
+    """Differential: the armed middleware (C when built) and the pure-Python reference answer
+    an app's arbitrary response headers identically."""
+    from flask_edgecors import CORSMiddleware
+
+    fields = raw_headers.split("\x00")
+    headers = [(fields[i], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", list(headers))
+        return [b"ok"]
+
+    for policy, _star in _policies():
+        layer = _STATE.setdefault("accel", {}).get(id(policy))
+        if layer is None:
+            layer = _STATE["accel"][id(policy)] = CORSMiddleware(_app, policy)
+        layer.app = app
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80", "wsgi.url_scheme": "http",
+        }
+        if origin:
+            environ["HTTP_ORIGIN"] = origin
+        layer(dict(environ), lambda *a: None)  # arms it
+        fast = _run(layer, environ)
+        reference = _run(lambda e, sr, layer=layer: CORSMiddleware._wsgi_call(layer, e, sr),
+                         environ)
+        assert fast == reference, (fast, reference)
+
+
+def _check_middleware(origin: str, method: str, acrh: str, preflight: bool) -> None:
     for policy, star in _policies():
         environ: dict[str, Any] = {
             "REQUEST_METHOD": "OPTIONS" if preflight else "GET",
@@ -104,7 +160,7 @@ def _check_middleware(origin: str, method: str, acrh: str, preflight: bool) -> N
             out["status"], out["headers"] = status, headers
             return None
 
-        body = b"".join(CORSMiddleware(_app, policy)(environ, start_response))
+        body = b"".join(_middleware(policy)(environ, start_response))
         headers = captured["headers"]
         _check_headers(headers)
         assert not captured["status"].startswith("5")
@@ -128,7 +184,7 @@ def check_one(data: bytes) -> None:
 
     if not data:
         return
-    selector, text = data[0] % 6, data[1:].decode("latin-1")
+    selector, text = data[0] % 7, data[1:].decode("latin-1")
     if selector == 0:
         parts = split_request_origin(text)
         if parts is not None:
@@ -152,6 +208,9 @@ def check_one(data: bytes) -> None:
         escaped = escape_for_log(text)
         assert escaped.isascii()
         assert not any(ord(c) < 0x20 or ord(c) == 0x7F for c in escaped)
+    elif selector == 6:
+        origin, _, raw_headers = text.partition("\x00")
+        _check_accelerator(origin, raw_headers)
     else:
         origin, _, rest = text.partition("\x00")
         method, _, acrh = rest.partition("\x00")
