@@ -441,9 +441,12 @@ entry_call(EntryObject *self, PyObject *args, PyObject *kwargs)
             }
         }
     }
-    /* Keep the environ and the Origin alive across the app (it may mutate the environ). */
+    /* Keep the environ and the Origin alive across the app (it may mutate the environ), and
+     * the LatePolicy (borrowed from self->fast_late, which a reload during the app may clear:
+     * app_raised still needs it after the injector is gone). */
     Py_INCREF(environ);
     Py_XINCREF(origin);
+    Py_XINCREF(late);
     PyObject *result = NULL;
     PyObject *injector = injector_new_for(sr, cors, late, origin, (PyObject *)self, environ);
     if (injector != NULL) {
@@ -457,6 +460,7 @@ entry_call(EntryObject *self, PyObject *args, PyObject *kwargs)
         }
     }
     Py_XDECREF(cors);
+    Py_XDECREF(late);
     Py_XDECREF(origin);
     Py_DECREF(environ);
     return result;
