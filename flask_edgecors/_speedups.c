@@ -386,13 +386,16 @@ entry_call(EntryObject *self, PyObject *args, PyObject *kwargs)
     if (PyTuple_GET_SIZE(args) != 2 || (kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0)) {
         return general_any((PyObject *)self, args, kwargs);
     }
+    /* environ and sr are held by args; everything else is taken as a strong reference before
+     * any Python code can run (a reload in another thread, or by the app, may replace
+     * self->fast, self->fast_late or the environ's Origin meanwhile). */
     PyObject *environ = PyTuple_GET_ITEM(args, 0);
     PyObject *sr = PyTuple_GET_ITEM(args, 1);
-    PyObject *policy = self->fast;
-    PyObject *late = NULL;
     if (!PyDict_CheckExact(environ) || self->app == NULL) {
         return general((PyObject *)self, environ, sr);
     }
+    PyObject *policy = self->fast;
+    PyObject *late = NULL;
     if (policy == NULL || policy == Py_None) {
         policy = NULL;
         late = self->fast_late;
@@ -400,69 +403,73 @@ entry_call(EntryObject *self, PyObject *args, PyObject *kwargs)
             return general((PyObject *)self, environ, sr);
         }
     }
-    PyObject *cors = NULL;  /* owned */
-    PyObject *origin = PyDict_GetItemWithError(environ, s_HTTP_ORIGIN);  /* borrowed */
+    PyObject *origin = PyDict_GetItemWithError(environ, s_HTTP_ORIGIN);
+    if (origin == NULL && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (origin != NULL && !PyUnicode_CheckExact(origin)) {
+        return general((PyObject *)self, environ, sr);
+    }
+    Py_XINCREF(policy);
+    Py_XINCREF(late);
+    Py_XINCREF(origin);
+    PyObject *cors = NULL;
+    PyObject *result = NULL;
     if (origin == NULL) {
-        if (PyErr_Occurred()) {
-            return NULL;
-        }
         if (late == NULL) {
             cors = Py_NewRef(g_vary_only);
         }
     }
     else {
-        if (!PyUnicode_CheckExact(origin)) {
-            return general((PyObject *)self, environ, sr);
-        }
         PyObject *acrm = PyDict_GetItemWithError(environ, s_ACRM);
         if (acrm == NULL && PyErr_Occurred()) {
-            return NULL;
+            goto done;
         }
         if (acrm != NULL) {
-            /* Maybe a preflight: the Python path decides (and answers it). */
+            /* Maybe a preflight: answered at the edge under the armed single policy, else by
+             * the Python path. */
             PyObject *method = PyDict_GetItemWithError(environ, s_REQUEST_METHOD);
             if (method == NULL && PyErr_Occurred()) {
-                return NULL;
+                goto done;
             }
-            if (method != NULL && (!PyUnicode_CheckExact(method)
-                                   || PyUnicode_CompareWithASCIIString(method, "OPTIONS") == 0)) {
-                if (policy != NULL && PyUnicode_CheckExact(method)) {
-                    /* A preflight under the armed single policy: answered at the edge. */
-                    PyObject *args[6] = {(PyObject *)self, environ, sr, policy, origin, Py_False};
-                    return PyObject_VectorcallMethod(s_preflight, args, 6, NULL);
+            if (method != NULL && !PyUnicode_CheckExact(method)) {
+                result = general((PyObject *)self, environ, sr);
+                goto done;
+            }
+            if (method != NULL && PyUnicode_CompareWithASCIIString(method, "OPTIONS") == 0) {
+                if (policy != NULL) {
+                    PyObject *call[6] = {(PyObject *)self, environ, sr, policy, origin, Py_False};
+                    result = PyObject_VectorcallMethod(s_preflight, call, 6, NULL);
                 }
-                return general((PyObject *)self, environ, sr);
+                else {
+                    result = general((PyObject *)self, environ, sr);
+                }
+                goto done;
             }
         }
         if (late == NULL) {
             cors = answer_for(policy, origin);
             if (cors == NULL) {
-                return NULL;
+                goto done;
             }
         }
     }
-    /* Keep the environ and the Origin alive across the app (it may mutate the environ), and
-     * the LatePolicy (borrowed from self->fast_late, which a reload during the app may clear:
-     * app_raised still needs it after the injector is gone). */
-    Py_INCREF(environ);
-    Py_XINCREF(origin);
-    Py_XINCREF(late);
-    PyObject *result = NULL;
     PyObject *injector = injector_new_for(sr, cors, late, origin, (PyObject *)self, environ);
     if (injector != NULL) {
         PyObject *app = Py_NewRef(self->app);
-        PyObject *call_args[2] = {environ, injector};
-        result = PyObject_Vectorcall(app, call_args, 2, NULL);
+        PyObject *call[2] = {environ, injector};
+        result = PyObject_Vectorcall(app, call, 2, NULL);
         Py_DECREF(app);
         Py_DECREF(injector);
         if (result == NULL && PyErr_ExceptionMatches(PyExc_Exception)) {
             result = app_raised(self, environ, sr, cors, late, origin);
         }
     }
+done:
     Py_XDECREF(cors);
-    Py_XDECREF(late);
     Py_XDECREF(origin);
-    Py_DECREF(environ);
+    Py_XDECREF(late);
+    Py_XDECREF(policy);
     return result;
 }
 

@@ -475,7 +475,7 @@ class CORSMiddleware(_Entry, DecisionsMixin):
                     if name[0] in "aAvV":
                         plain = False
                         break
-            except IndexError:  # an empty header name
+            except (IndexError, TypeError, ValueError):  # an empty name, a malformed item
                 plain = False
             if plain:
                 return call[0](status, [*headers, *call[1]], exc_info)
@@ -581,7 +581,7 @@ class CORSMiddleware(_Entry, DecisionsMixin):
                     if name[0] in "aAvV":
                         plain = False
                         break
-            except IndexError:  # an empty header name
+            except (IndexError, TypeError, ValueError):  # an empty name, a malformed item
                 plain = False
             if plain:
                 return call[0](status, [*headers, *cors_headers], exc_info)

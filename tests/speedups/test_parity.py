@@ -370,15 +370,6 @@ def test_the_c_entry_hands_any_other_call_shape_to_python() -> None:
     )
 
 
-DIVERGENCE = pytest.mark.xfail(
-    strict=True,
-    reason="known divergence: the pure path's inline plain check (`for name, _ in headers: "
-    "name[0] in 'aAvV'`) raises on a bytes name or a three-field item, so it answers 500; the "
-    "C Injector sends any unusual item to _inject, which passes a bytes name on, and a "
-    "three-field item too when it has no Vary to merge (allow-all)",
-)
-
-
 @pytest.mark.parametrize(
     ("headers", "make_policy"),
     [
@@ -387,11 +378,11 @@ DIVERGENCE = pytest.mark.xfail(
         pytest.param([("X-A", "1", "2")], lambda: CORSPolicy(allow_origins=["https://*.example.com"]),
                      id="item-three-fields-wildcard"),
         pytest.param([("X-A", "1", "2")], lambda: CORSPolicy(allow_origins=["*"]),
-                     id="item-three-fields-allow-all", marks=DIVERGENCE),
+                     id="item-three-fields-allow-all"),
         pytest.param([(b"X-Bytes", "1")], lambda: CORSPolicy(allow_origins=[APP_ORIGIN]),
-                     id="bytes-name-exact", marks=DIVERGENCE),
+                     id="bytes-name-exact"),
         pytest.param([(b"X-Bytes", "1")], lambda: CORSPolicy(allow_origins=["*"]),
-                     id="bytes-name-allow-all", marks=DIVERGENCE),
+                     id="bytes-name-allow-all"),
     ],
 )
 def test_a_malformed_header_item_gets_the_same_answer(
