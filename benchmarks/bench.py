@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/bench.py            # full in-process run (about a minute)
+    python benchmarks/bench.py            # full in-process run (about 40 s)
     python benchmarks/bench.py --quick    # under 30 s, what CI runs
     python benchmarks/bench.py --json out.json
     python benchmarks/bench.py --server   # also gunicorn on loopback + wrk (requests/s)
@@ -14,12 +14,22 @@ per contestant and kind per round, in a shuffled order, GC off inside a batch) a
 is the median per-call time over the rounds.  Before timing, every contestant's answer to every
 request kind is checked; one that does not emit the expected CORS headers is flagged (and the
 exit status is 1), never timed silently.
+
+The C accelerator (``flask_edgecors._speedups``): the report says whether it is in use (and
+the JSON has ``speedups``).  When it is, ``CORSMiddleware (pure Python)`` and ``EdgeCORS (pure
+Python)`` run beside the installed ``CORSMiddleware`` and ``EdgeCORS``: the same layers on the
+pure-Python reference path (``CORSMiddleware._wsgi_call``), for context.  The issue-7 targets
+judge the installed layers; the pure figures are shown against the same limits, marked as
+context.  Each layer's path is verified (the type of the ``start_response`` the app receives
+must be ``flask_edgecors._speedups.Injector`` on the C path and a Python function on the pure
+one); a layer on the wrong path is flagged like a wrong CORS answer.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import json
 import os
 import platform
@@ -45,6 +55,27 @@ if str(ROOT) not in sys.path:
 from benchmarks import apps  # noqa: E402
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+PURE_WSGI = "CORSMiddleware (pure Python)"
+PURE_FLASK = "EdgeCORS (pure Python)"
+INJECTOR = "flask_edgecors._speedups.Injector"
+
+
+def accelerator() -> dict[str, Any]:
+    """Whether the C accelerator runs here, and why not when it does not."""
+    from flask_edgecors import middleware
+
+    in_use = bool(getattr(middleware, "SPEEDUPS", False))
+    if in_use:
+        detail = "flask_edgecors._speedups (C) runs the armed per-request path"
+    elif os.environ.get("EDGECORS_NO_SPEEDUPS", "") not in ("", "0"):
+        detail = "switched off by EDGECORS_NO_SPEEDUPS"
+    elif importlib.util.find_spec("flask_edgecors._speedups") is None:
+        detail = "not built (no C compiler at install, or EDGECORS_NO_SPEEDUPS at install)"
+    else:
+        detail = "built but not importable"
+    return {"in_use": in_use, "detail": detail}
+
 
 # -- request kinds ----------------------------------------------------------------------------
 
@@ -148,19 +179,41 @@ class Contestant:
     kinds: tuple[str, ...]
     baseline: str | None  # the bare contestant of the family (None: it is the baseline)
     note: str = ""
+    #: For our layers: "C" or "Python", the path its armed requests must take (verified).
+    path: str | None = None
+    #: The layer whose ``start_response`` is probed: builds -> CORSMiddleware.
+    layer: Callable[[Any], Any] | None = field(default=None, repr=False)
 
 
-def build_contestants(quick: bool) -> tuple[list[Contestant], list[str]]:
+def _same(app: Any) -> Any:
+    return app
+
+
+def _wsgi_app(app: Any) -> Any:
+    return app.wsgi_app
+
+
+def build_contestants(quick: bool, speedups: bool) -> tuple[list[Contestant], list[str]]:
     notes: list[str] = []
     all_kinds = tuple(k.name for k in KINDS)
+    default_path = "C" if speedups else "Python"
     out = [
         Contestant("wsgi", "wsgi bare", {"pub": apps.bare_wsgi, "cred": apps.bare_wsgi},
                    all_kinds, None),
         Contestant("wsgi", "wsgicors", {v: apps.wrap_wsgicors(apps.bare_wsgi, v == "cred")
                                         for v in ("pub", "cred")}, all_kinds, "wsgi bare"),
         Contestant("wsgi", "CORSMiddleware", {v: apps.wrap_edgecors(apps.bare_wsgi, v == "cred")
-                                              for v in ("pub", "cred")}, all_kinds, "wsgi bare"),
+                                              for v in ("pub", "cred")}, all_kinds, "wsgi bare",
+                   path=default_path, layer=_same),
     ]
+    if speedups:
+        out.append(Contestant(
+            "wsgi", PURE_WSGI, {v: apps.wrap_edgecors_pure(apps.bare_wsgi, v == "cred")
+                                for v in ("pub", "cred")}, all_kinds, "wsgi bare",
+            "the pure-Python reference path, for context", path="Python", layer=_same))
+    else:
+        notes.append("the C accelerator is NOT in use: CORSMiddleware and EdgeCORS are timed on "
+                     "the pure-Python path (no separate pure-Python contestants)")
     bare_flask = apps.make_flask()
     out.append(Contestant("flask", "flask bare", {"pub": bare_flask, "cred": bare_flask},
                           all_kinds, None))
@@ -172,7 +225,14 @@ def build_contestants(quick: bool) -> tuple[list[Contestant], list[str]]:
     except ImportError as exc:
         notes.append(f"EdgeCORS not benchmarked: the Flask layer is not importable ({exc})")
     else:
-        out.append(Contestant("flask", "EdgeCORS", edge, all_kinds, "flask bare"))
+        out.append(Contestant("flask", "EdgeCORS", edge, all_kinds, "flask bare",
+                              path=default_path, layer=_wsgi_app))
+        if speedups:
+            out.append(Contestant(
+                "flask", PURE_FLASK, {v: apps.flask_with_edgecors_pure(v == "cred")
+                                      for v in ("pub", "cred")}, all_kinds, "flask bare",
+                "EdgeCORS's layer on the pure-Python reference path, for context",
+                path="Python", layer=_wsgi_app))
     out.append(Contestant("flask", "flask+CORSMiddleware",
                           {v: apps.flask_with_middleware(v == "cred") for v in ("pub", "cred")},
                           all_kinds, "flask bare",
@@ -315,6 +375,34 @@ def build_tasks(contestants: list[Contestant]) -> list[Task]:
     return tasks
 
 
+#: Prefix of a problem that is a layer on the wrong path (C instead of pure, or the reverse).
+PATH = "path: "
+
+
+def check_paths(contestants: list[Contestant], tasks: list[Task]) -> dict[str, str]:
+    """Verify that each of our layers takes the path it is labelled with, from the type of the
+    ``start_response`` its app receives on an armed allowed GET (every variant).  A wrong path
+    is added to the problems of that contestant's allowed-GET task (exit status 1)."""
+    seen: dict[str, str] = {}
+    kind = KIND_BY_NAME["allowed_get"]
+    environ = apps.make_environ(kind.method, apps.PATH, dict(kind.headers))
+    for c in contestants:
+        if c.path is None or c.layer is None:
+            continue
+        problems = []
+        for variant, app in c.builds.items():
+            got = apps.start_response_type(c.layer(app), app, environ)
+            seen.setdefault(c.name, got)
+            on_c = got == INJECTOR
+            if on_c != (c.path == "C"):
+                problems.append(f"{PATH}labelled {c.path} but the app received {got} "
+                                f"({variant} variant)")
+        for t in tasks:
+            if t.contestant is c and t.kind == "allowed_get":
+                t.problems.extend(problems)
+    return seen
+
+
 def measure(tasks: list[Task], rounds: int, batch_ms: float, seed: int = 7) -> None:
     """Calibrate a batch size per task, then time all tasks interleaved in shuffled rounds."""
     for task in tasks:
@@ -370,7 +458,9 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 def targets(med: dict[tuple[str, str], float]) -> list[dict[str, Any]]:
-    """The issue's figures: each as (measured, limit, pass)."""
+    """The issue's figures: each as (measured, limit, pass), judging the installed
+    ``CORSMiddleware`` and ``EdgeCORS``.  Then, when the pure-Python contestants ran, the same
+    limits applied to them, marked ``context`` (information, not a target)."""
     def ov(name: str, base: str, kind: str) -> float | None:
         if (name, kind) not in med or (base, kind) not in med:
             return None
@@ -378,22 +468,36 @@ def targets(med: dict[tuple[str, str], float]) -> list[dict[str, Any]]:
 
     out: list[dict[str, Any]] = []
 
-    def add(label: str, value: float | None, limit: float, unit: str) -> None:
+    def add(label: str, value: float | None, limit: float, unit: str,
+            context: bool = False) -> None:
         out.append({
             "target": label, "value": None if value is None else round(value, 3),
             "limit": limit, "unit": unit,
             "pass": None if value is None else value <= limit,
+            "context": context,
         })
 
-    add("CORSMiddleware allowed GET overhead / wsgicors overhead",
-        _ratio(ov("CORSMiddleware", "wsgi bare", "allowed_get"),
-               ov("wsgicors", "wsgi bare", "allowed_get")), 0.7, "ratio")
-    no_origin = ov("CORSMiddleware", "wsgi bare", "no_origin")
-    add("CORSMiddleware no-Origin overhead over bare", None if no_origin is None
-        else no_origin / 1000, 0.5, "us")
-    add("CORSMiddleware allowed preflight / wsgicors allowed preflight",
-        _ratio(med.get(("CORSMiddleware", "preflight_allowed")),
-               med.get(("wsgicors", "preflight_allowed"))), 1.0, "ratio")
+    def middleware_rows(mw: str, context: bool = False) -> None:
+        add(f"{mw} allowed GET overhead / wsgicors overhead",
+            _ratio(ov(mw, "wsgi bare", "allowed_get"),
+                   ov("wsgicors", "wsgi bare", "allowed_get")), 0.7, "ratio", context)
+        no_origin = ov(mw, "wsgi bare", "no_origin")
+        add(f"{mw} no-Origin overhead over bare", None if no_origin is None
+            else no_origin / 1000, 0.5, "us", context)
+        add(f"{mw} allowed preflight / wsgicors allowed preflight",
+            _ratio(med.get((mw, "preflight_allowed")),
+                   med.get(("wsgicors", "preflight_allowed"))), 1.0, "ratio", context)
+
+    def edgecors_rows(ext: str, context: bool = False) -> None:
+        add(f"{ext} allowed preflight / flask-cors allowed preflight",
+            _ratio(med.get((ext, "preflight_allowed")),
+                   med.get(("flask-cors", "preflight_allowed"))), 1 / 50, "ratio", context)
+        add(f"{ext} allowed GET / bare Flask allowed GET - 1",
+            None if (ext, "allowed_get") not in med else
+            med[(ext, "allowed_get")] / med[("flask bare", "allowed_get")] - 1, 0.03, "ratio",
+            context)
+
+    middleware_rows("CORSMiddleware")
     add("10,000 exact origins / 1 exact origin",
         _ratio(med.get(("CORSMiddleware exact x10000", "allowed_get")),
                med.get(("CORSMiddleware exact x1", "allowed_get"))), 1.15, "ratio")
@@ -403,22 +507,48 @@ def targets(med: dict[tuple[str, str], float]) -> list[dict[str, Any]]:
     add("the same without the decision memo (every request matched in full)",
         _ratio(med.get(("CORSMiddleware-nomemo wildcard x1000", "allowed_get")),
                med.get(("CORSMiddleware-nomemo wildcard x1", "allowed_get"))), 1.15, "ratio")
-    add("EdgeCORS allowed preflight / flask-cors allowed preflight",
-        _ratio(med.get(("EdgeCORS", "preflight_allowed")),
-               med.get(("flask-cors", "preflight_allowed"))), 1 / 50, "ratio")
-    add("EdgeCORS allowed GET / bare Flask allowed GET - 1",
-        None if ("EdgeCORS", "allowed_get") not in med else
-        med[("EdgeCORS", "allowed_get")] / med[("flask bare", "allowed_get")] - 1, 0.03, "ratio")
+    edgecors_rows("EdgeCORS")
+    if (PURE_WSGI, "allowed_get") in med:
+        middleware_rows(PURE_WSGI, context=True)
+    if (PURE_FLASK, "allowed_get") in med:
+        edgecors_rows(PURE_FLASK, context=True)
     return out
 
 
+def target_state(item: dict[str, Any], markdown: bool = False) -> str:
+    """PASS/MISS for a target; for a context row, whether it is within the limit."""
+    if item["pass"] is None:
+        return "n/a" if markdown else "n/a "
+    if item.get("context"):
+        return ("context: within" if item["pass"] else "context: over") if markdown else (
+            "ctx ok" if item["pass"] else "ctx over")
+    if markdown:
+        return "pass" if item["pass"] else "**miss**"
+    return "PASS" if item["pass"] else "MISS"
+
+
+def print_accelerator(acc: dict[str, Any], paths: dict[str, str]) -> None:
+    if acc["in_use"]:
+        print(f"C accelerator: in use ({acc['detail']})")
+        for name, got in paths.items():
+            print(f"  {name:28} app receives start_response of type {got}")
+        return
+    bar = "!" * 78
+    print(f"{bar}\n!! C ACCELERATOR NOT IN USE: {acc['detail']}.\n"
+          "!! CORSMiddleware and EdgeCORS are timed on the pure-Python path; the issue-7 targets\n"
+          "!! below judge that path. Build it (pip install with a C compiler) and unset\n"
+          f"!! EDGECORS_NO_SPEEDUPS for the default figures.\n{bar}")
+
+
 def print_report(tasks: list[Task], summary: dict[str, Any], tgt: list[dict[str, Any]],
-                 notes: list[str], elapsed: float) -> None:
+                 notes: list[str], elapsed: float, acc: dict[str, Any],
+                 paths: dict[str, str]) -> None:
     med = summary["median"]
     flagged = {(t.contestant.name, t.kind): t.problems for t in tasks if t.problems}
     print(f"\nflask_edgecors benchmark: Python {platform.python_version()} "
           f"({platform.python_implementation()}), {os.cpu_count()} CPUs, "
           f"{len(tasks[0].samples)} rounds, {elapsed:.1f} s")
+    print_accelerator(acc, paths)
     clock = "wall clock" if CLOCK[0] is time.perf_counter_ns else "thread CPU time"
     print(f"figures: median {clock} per in-process WSGI call in µs (environ copy, call, body, "
           "close);"
@@ -430,8 +560,9 @@ def print_report(tasks: list[Task], summary: dict[str, Any], tgt: list[dict[str,
             if t.contestant.family == family and t.contestant.name not in names:
                 names.append(t.contestant.name)
         ours = "CORSMiddleware" if family == "wsgi" else "EdgeCORS"
+        width = {n: max(22, len(n) + 2) for n in names}
         print(f"\n== {family.upper()} family ==")
-        head = f"{'request kind':20}" + "".join(f"{n[:20]:>22}" for n in names)
+        head = f"{'request kind':20}" + "".join(f"{n:>{width[n]}}" for n in names)
         head += f"{'ours/' + peers[0]:>20}" if (ours in names) else ""
         print(head)
         for kind in KINDS:
@@ -439,7 +570,7 @@ def print_report(tasks: list[Task], summary: dict[str, Any], tgt: list[dict[str,
             for name in names:
                 value = med.get((name, kind.name))
                 mark = "!" if (name, kind.name) in flagged else " "
-                line += f"{_us(value) if value is not None else '':>21}{mark}"
+                line += f"{_us(value) if value is not None else '':>{width[name] - 1}}{mark}"
             if ours in names:
                 r = _ratio(med.get((ours, kind.name)), med.get((peers[0], kind.name)))
                 line += f"{r:>19.2f}x" if r is not None else ""
@@ -450,10 +581,11 @@ def print_report(tasks: list[Task], summary: dict[str, Any], tgt: list[dict[str,
             line = f"{'  ' + kind.label:20}"
             for name in names:
                 if name == base:
-                    line += f"{'':>22}"
+                    line += f"{'':>{width[name]}}"
                     continue
                 value, bv = med.get((name, kind.name)), med.get((base, kind.name))
-                line += f"{_us(value - bv):>21} " if value is not None and bv else f"{'':>22}"
+                line += (f"{_us(value - bv):>{width[name] - 1}} " if value is not None and bv
+                         else f"{'':>{width[name]}}")
             if ours in names:
                 r = _ratio(
                     None if (ours, kind.name) not in med
@@ -478,16 +610,29 @@ def print_report(tasks: list[Task], summary: dict[str, Any], tgt: list[dict[str,
           " rows switch that off.\n    wsgicors caches its origin decision per (origin, method)"
           " in an lru_cache of 200, so a repeated origin\n    is a cache hit whatever the list"
           " size)")
-    print("\n== targets (issue 7) ==")
+    judged = ("the installed CORSMiddleware/EdgeCORS, C accelerator" if acc["in_use"] else
+              "CORSMiddleware/EdgeCORS on the PURE-PYTHON path: the C accelerator is NOT in use")
+    print(f"\n== targets (issue 7): {judged} ==")
     for item in tgt:
-        state = "n/a " if item["pass"] is None else ("PASS" if item["pass"] else "MISS")
+        if item.get("context"):
+            continue
         value = "-" if item["value"] is None else f"{item['value']:.3f}"
-        print(f"  [{state}] {item['target']}: {value} (limit {item['limit']:.3g} {item['unit']})")
+        print(f"  [{target_state(item)}] {item['target']}: {value} "
+              f"(limit {item['limit']:.3g} {item['unit']})")
+    context = [item for item in tgt if item.get("context")]
+    if context:
+        print("\n== pure-Python path, for context (not targets: the installed layers above are "
+              "judged) ==")
+        for item in context:
+            value = "-" if item["value"] is None else f"{item['value']:.3f}"
+            print(f"  [{target_state(item)}] {item['target']}: {value} "
+                  f"(limit {item['limit']:.3g} {item['unit']})")
     for note in notes:
         print(f"note: {note}")
     if flagged:
-        print("\n== FLAGGED: contestants whose CORS headers were not the expected ones "
-              "(missing ones make the exit status 1) ==")
+        print("\n== FLAGGED: contestants whose CORS headers were not the expected ones, or "
+              "a layer on the wrong path (missing headers and wrong paths make the exit "
+              "status 1) ==")
         for (name, kind), problems in flagged.items():
             for p in problems:
                 print(f"  {name} / {kind}: {p}")
@@ -502,9 +647,17 @@ def render_markdown(result: dict[str, Any]) -> str:
         "(overhead over the bare app of the same family in parentheses).",
         "",
     ]
+    acc = result.get("speedups", {})
+    if acc.get("in_use"):
+        lines += ["C accelerator in use: `CORSMiddleware` and `EdgeCORS` are the installed "
+                  "layers (C armed path); the `(pure Python)` columns are the same layers on the "
+                  "pure-Python reference path, in the same process, for context.", ""]
+    else:
+        lines += [f"**C accelerator NOT in use** ({acc.get('detail', 'unknown')}): "
+                  "`CORSMiddleware` and `EdgeCORS` ran on the pure-Python path.", ""]
     for family, wanted in (
-        ("WSGI", ["wsgi bare", "wsgicors", "CORSMiddleware"]),
-        ("Flask", ["flask bare", "flask-cors", "EdgeCORS", "flask+CORSMiddleware"]),
+        ("WSGI", ["wsgi bare", "wsgicors", "CORSMiddleware", PURE_WSGI]),
+        ("Flask", ["flask bare", "flask-cors", "EdgeCORS", PURE_FLASK, "flask+CORSMiddleware"]),
     ):
         names = [n for n in wanted if (n, "no_origin") in med]
         lines.append(f"| {family} | " + " | ".join(names) + " |")
@@ -535,10 +688,10 @@ def render_markdown(result: dict[str, Any]) -> str:
     lines.append("")
     lines.append("| target (issue 7) | measured | limit | |")
     lines.append("|---|---|---|---|")
-    for t in result["targets"]:
-        state = "n/a" if t["pass"] is None else ("pass" if t["pass"] else "**miss**")
+    for t in sorted(result["targets"], key=lambda t: bool(t.get("context"))):
         value = "-" if t["value"] is None else f"{t['value']:.3f}"
-        lines.append(f"| {t['target']} | {value} | {t['limit']:.3g} {t['unit']} | {state} |")
+        lines.append(f"| {t['target']} | {value} | {t['limit']:.3g} {t['unit']} | "
+                     f"{target_state(t, markdown=True)} |")
     if "server" in result:
         rps = result["server"]["rps"]
         lines += ["", f"Real server ({result['server']['tool']}, requests/s, median of "
@@ -720,19 +873,22 @@ def main(argv: list[str] | None = None) -> int:
     rounds = args.rounds or (15 if args.quick else 61)
     batch_ms = args.batch_ms or (2.0 if args.quick else 8.0)
     t0 = time.monotonic()
+    acc = accelerator()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        contestants, notes = build_contestants(args.quick)
+        contestants, notes = build_contestants(args.quick, acc["in_use"])
     tasks = build_tasks(contestants)
+    paths = check_paths(contestants, tasks)
     measure(tasks, rounds, batch_ms)
     summary = summarise(tasks)
     tgt = targets(summary["median"])
-    print_report(tasks, summary, tgt, notes, time.monotonic() - t0)
+    print_report(tasks, summary, tgt, notes, time.monotonic() - t0, acc, paths)
 
     flagged = [t for t in tasks if missing(t.problems)]
     result: dict[str, Any] = {
         "python": platform.python_version(), "cpus": os.cpu_count(), "rounds": rounds,
         "batch_ms": batch_ms, "clock": "wall" if args.wall else "thread_cpu",
+        "speedups": {**acc, "start_response_types": paths},
         "rows": summary["rows"], "targets": tgt, "notes": notes,
     }
     server_problems: list[str] = []

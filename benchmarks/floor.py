@@ -2,15 +2,28 @@
 
 Run from the repository root::
 
-    python benchmarks/floor.py            # the ladder (about 10 s)
-    python benchmarks/floor.py --cprofile # plus a cProfile of the allowed-GET path
-    python benchmarks/floor.py --flask    # plus the same ladder in front of a Flask app, and
-                                          # EdgeCORS on distinct URLs (no URL-keyed cache hit)
+    python benchmarks/floor.py                # the ladder (about 10 s)
+    python benchmarks/floor.py --cprofile     # plus a cProfile of the allowed-GET path (both)
+    python benchmarks/floor.py --flask        # plus the same ladder in front of a Flask app, and
+                                              # EdgeCORS on distinct URLs (no URL-keyed cache hit)
+    python benchmarks/floor.py --instructions # CPU instructions per request under callgrind
+                                              # (valgrind; repeatable, about 3 minutes)
 
-Each rung adds one thing every header-injecting WSGI middleware must do, so the differences
-show what the floor of such a middleware is on this interpreter and machine, and how far
-``CORSMiddleware`` is above it.  Same method as bench.py: prebuilt environ copied per call,
-no-op start_response, interleaved rounds, medians.
+Each rung adds one thing every header-injecting WSGI middleware must do *in Python*, so the
+differences show the floor of a pure-Python middleware on this interpreter and machine (the
+reason the armed path has a C twin, ``flask_edgecors._speedups``).  Then the installed
+``CORSMiddleware`` (the C accelerator when it is built and not switched off by
+``EDGECORS_NO_SPEEDUPS``) and the same layer on the pure-Python reference path
+(``CORSMiddleware._wsgi_call``, built in the same process), as separate rows: the pure row is to
+be read against rung 4, the C row against rung 1 (the C path does the same work as rungs 2-4,
+but without a Python frame for ``start_response``).  Same method as bench.py: prebuilt environ
+copied per call, no-op start_response, interleaved rounds, medians.
+
+``--instructions`` counts instructions instead of time (``valgrind --tool=callgrind``, whose
+"Collected" total is the same from run to run within a few hundred instructions): each
+contestant runs in its own process for a short and a long loop of requests, and the difference
+divided by the extra requests is the cost of one request, harness and bare app included (the
+bare row is that harness).
 """
 
 from __future__ import annotations
@@ -83,21 +96,38 @@ class Scanned(PassThrough):
         return self.app(environ, wrapped)
 
 
-def ladder(rounds: int) -> None:
+def speedups() -> bool:
+    from flask_edgecors.middleware import SPEEDUPS
+
+    return SPEEDUPS
+
+
+C_ROW = "CORSMiddleware (C accelerator)"
+PURE_ROW = "CORSMiddleware (pure Python)"
+
+
+def wsgi_contestants() -> dict[str, Any]:
     bare = apps.bare_wsgi
-    contestants = {
+    contestants: dict[str, Any] = {
         "bare WSGI app": bare,
         "1 pass-through layer": PassThrough(bare),
         "2 + start_response closure": Wrapped(bare),
         "3 + fresh header list": Copied(bare),
         "4 + header-name scan": Scanned(bare),
-        "CORSMiddleware": apps.wrap_edgecors(bare, False),
-        "wsgicors": apps.wrap_wsgicors(bare, False),
     }
-    kinds = {
-        "no Origin": apps.make_environ("GET", apps.PATH, {}),
-        "allowed GET": apps.make_environ("GET", apps.PATH, {"Origin": apps.APP_ORIGIN}),
-    }
+    if speedups():
+        contestants[C_ROW] = apps.wrap_edgecors(bare, False)
+    contestants[PURE_ROW] = apps.wrap_edgecors_pure(bare, False)
+    contestants["wsgicors"] = apps.wrap_wsgicors(bare, False)
+    return contestants
+
+
+def ladder(rounds: int) -> None:
+    if not speedups():
+        print("C accelerator NOT in use (not built, or EDGECORS_NO_SPEEDUPS set): no C row")
+    contestants = wsgi_contestants()
+    kinds = {kind: apps.make_environ("GET", apps.PATH, headers)
+             for kind, headers in KINDS.items()}
     sr = _noop_start_response
     samples: dict[tuple[str, str], list[float]] = {}
     n = 20_000
@@ -121,8 +151,9 @@ def ladder(rounds: int) -> None:
             base = statistics.median(samples[("bare WSGI app", kind)])
             line += f"{value:>12.0f} ({value - base:+6.0f})"
         print(line)
-    print("rungs 1-4 do no CORS work at all: rung 4 is the floor of any middleware that injects\n"
-          "headers through start_response, passes a fresh list and merges Vary correctly.")
+    print("rungs 1-4 do no CORS work at all: rung 4 is the floor of any pure-Python middleware\n"
+          "that injects headers through start_response, passes a fresh list and merges Vary\n"
+          "correctly. The C row does that work (and the CORS work) in C: read it against rung 1.")
 
 
 def flask_ladder(rounds: int) -> None:
@@ -143,9 +174,15 @@ def flask_ladder(rounds: int) -> None:
         "2 + start_response closure": wrapped(Wrapped),
         "3 + fresh header list": wrapped(Copied),
         "4 + header-name scan": wrapped(Scanned),
-        "CORSMiddleware": apps.flask_with_middleware(False),
-        "EdgeCORS": apps.flask_with_edgecors(False),
     }
+    if speedups():
+        contestants["CORSMiddleware (C)"] = apps.flask_with_middleware(False)
+    pure_mw = apps.make_flask()
+    pure_mw.wsgi_app = apps.wrap_edgecors_pure(pure_mw.wsgi_app, False)
+    contestants["CORSMiddleware (pure Python)"] = pure_mw
+    if speedups():
+        contestants["EdgeCORS (C)"] = apps.flask_with_edgecors(False)
+    contestants["EdgeCORS (pure Python)"] = apps.flask_with_edgecors_pure(False)
     environ = apps.make_environ("GET", apps.PATH, {"Origin": apps.APP_ORIGIN})
     runs = {name: _timer(app, environ, True) for name, app in contestants.items()}
     for run in runs.values():
@@ -222,20 +259,79 @@ def flask_distinct_urls(rounds: int) -> None:
 
 
 def profile_allowed_get() -> None:
-    app = apps.wrap_edgecors(apps.bare_wsgi, False)
+    """cProfile of 200,000 allowed GETs through each path.  On the C path the profiler sees
+    only the Python functions still called (the app, and the no-op ``start_response`` the C
+    wrapper calls); on the pure path it sees ``_wsgi_call`` and its closure."""
     environ = apps.make_environ("GET", apps.PATH, {"Origin": apps.APP_ORIGIN})
     sr = _noop_start_response
+    layers = {PURE_ROW: apps.wrap_edgecors_pure(apps.bare_wsgi, False)}
+    if speedups():
+        layers = {C_ROW: apps.wrap_edgecors(apps.bare_wsgi, False), **layers}
+    for name, app in layers.items():
+        def loop(app: Any = app) -> None:
+            copy = environ.copy
+            for _ in range(200_000):
+                for _chunk in app(copy(), sr):
+                    pass
 
-    def loop() -> None:
-        copy = environ.copy
-        for _ in range(200_000):
-            for _chunk in app(copy(), sr):
-                pass
+        print(f"\n== cProfile, 200,000 allowed GETs: {name} ==")
+        profiler = cProfile.Profile()
+        profiler.runcall(loop)
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(8)
 
-    profiler = cProfile.Profile()
-    profiler.runcall(loop)
-    stats = pstats.Stats(profiler)
-    stats.sort_stats("tottime").print_stats(8)
+
+KINDS = {
+    "no Origin": {},
+    "allowed GET": {"Origin": apps.APP_ORIGIN},
+}
+
+
+def loop_child(name: str, kind: str, n: int) -> None:
+    """Under callgrind: build one contestant, 200 warm-up requests, then ``n`` more."""
+    app = wsgi_contestants()[name]
+    environ = apps.make_environ("GET", apps.PATH, KINDS[kind])
+    copy = environ.copy
+    sr = _noop_start_response
+    for _ in range(200 + n):
+        for _chunk in app(copy(), sr):
+            pass
+
+
+def instructions(short: int = 2_000, long: int = 12_000) -> None:
+    """Instructions per request of each contestant (callgrind totals, long minus short)."""
+    import re
+    import shutil
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    if shutil.which("valgrind") is None:
+        print("\n--instructions needs valgrind (apt-get install valgrind)")
+        return
+    names = list(wsgi_contestants())
+
+    def collected(name: str, kind: str, n: int) -> int:
+        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+               sys.executable, str(Path(__file__).resolve()), "--loop", name, kind, str(n)]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=300)
+        found = re.search(r"Collected : (\d+)", out.stderr)
+        if found is None:
+            raise RuntimeError(f"no callgrind total in:\n{out.stderr}")
+        return int(found.group(1))
+
+    jobs = [(name, kind, n) for name in names for kind in KINDS for n in (short, long)]
+    with ThreadPoolExecutor(2) as pool:
+        totals = dict(zip(jobs, pool.map(lambda job: collected(*job), jobs), strict=True))
+    per = {(name, kind): (totals[(name, kind, long)] - totals[(name, kind, short)])
+           / (long - short) for name in names for kind in KINDS}
+    print(f"\n{'instructions per request (over bare)':38}"
+          + "".join(f"{k:>22}" for k in KINDS))
+    for name in names:
+        line = f"{name:38}"
+        for kind in KINDS:
+            value, base = per[(name, kind)], per[("bare WSGI app", kind)]
+            line += f"{value:>12.0f} ({value - base:+6.0f})"
+        print(line)
 
 
 def main() -> int:
@@ -243,13 +339,22 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--cprofile", action="store_true")
     parser.add_argument("--flask", action="store_true", help="also the ladder in front of Flask")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also instructions per request under valgrind's callgrind")
+    parser.add_argument("--loop", nargs=3, metavar=("NAME", "KIND", "N"),
+                        help=argparse.SUPPRESS)  # the child run under callgrind
     args = parser.parse_args()
+    if args.loop:
+        loop_child(args.loop[0], args.loop[1], int(args.loop[2]))
+        return 0
     ladder(args.rounds)
     if args.flask:
         flask_ladder(args.rounds)
         flask_distinct_urls(args.rounds)
     if args.cprofile:
         profile_allowed_get()
+    if args.instructions:
+        instructions()
     return 0
 
 
