@@ -556,8 +556,8 @@ class CORSMiddleware(_Entry, DecisionsMixin):
                 if origin is not None and (self._general or logger.isEnabledFor(_DEBUG)):
                     self._emit_no_policy(environ)
                 return self.app(environ, start_response)
-            if self._quiet:  # a preflight, nobody observing
-                return self._preflight(environ, start_response, policy, origin, False)  # type: ignore[arg-type]
+            if self._quiet and origin is not None:  # a preflight, nobody observing
+                return self._preflight(environ, start_response, policy, origin, False)
             return self._observed(environ, start_response, policy)
 
         call = (start_response, late, origin, self, environ)  # one closure cell, as above
