@@ -99,7 +99,7 @@ def pure_class(cls: type[Any]) -> type[Any]:
     """``cls`` (``CORSMiddleware`` or a subclass) on the pure-Python path: ``__call__`` is the
     reference ``CORSMiddleware._wsgi_call``.  No ``__slots__``, nothing added: the instance
     layout is ``cls``'s, so an existing layer can take this class (``__class__`` assignment)."""
-    from flask_edgecors.middleware import CORSMiddleware
+    from flask_edgecors.core.middleware import CORSMiddleware
 
     if cls not in _PURE:
         _PURE[cls] = type(f"Pure{cls.__name__}", (cls,), {
@@ -217,7 +217,7 @@ def flask_with_edgecors_pure(credentials: bool) -> Any:
     """``EdgeCORS`` whose middleware (``app.wsgi_app``) runs the pure-Python path: the layer
     ``EdgeCORS`` installed is given the pure subclass of its own class (same layout, same state,
     only ``__call__`` differs)."""
-    from flask_edgecors.middleware import CORSMiddleware
+    from flask_edgecors.core.middleware import CORSMiddleware
 
     app = flask_with_edgecors(credentials)
     layer = app.wsgi_app

@@ -212,8 +212,8 @@ def flask_distinct_urls(rounds: int) -> None:
     its URL before dispatch (the design before, still used for preflights)."""
     import random
 
-    from flask_edgecors.extension import get_state
-    from flask_edgecors.plan import build_plan
+    from flask_edgecors.core.plan import build_plan
+    from flask_edgecors.flask.extension import get_state
 
     eager = apps.flask_with_edgecors(False)
     state = get_state(eager)

@@ -20,12 +20,14 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask_edgecors import CORSMiddleware
+from flask_edgecors.config import middleware_from_file
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from flask_edgecors import CORSMiddleware
 
 POLICY_FILE = Path(__file__).with_name("policy.toml")
 
@@ -50,7 +52,7 @@ def legacy_app(environ: WSGIEnvironment, start_response: StartResponse) -> Itera
 
 def create_app(environment: str | None = None) -> CORSMiddleware:
     """The service behind its CORS edge (``$EDGECORS_POLICY_FILE`` overrides the file)."""
-    return CORSMiddleware.from_file(
+    return middleware_from_file(
         legacy_app,
         os.environ.get("EDGECORS_POLICY_FILE") or POLICY_FILE,
         environment=environment,

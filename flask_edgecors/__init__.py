@@ -1,23 +1,28 @@
 """flask_edgecors: CORS at the edge of a microservice system.
 
 The core (:class:`CORSPolicy`, :class:`CORSMiddleware`, :class:`ConfigurationError`) is
-standard library only; the Flask layer (:class:`EdgeCORS`, :func:`cross_origin`,
-:func:`no_cors`) is imported lazily, on first use of one of those names.
+standard library only.  The Flask layer (:class:`EdgeCORS`, :func:`cross_origin`,
+:func:`no_cors`) and :func:`explain` are imported on first use of their names, so importing
+the package never imports Flask.
+
+The package is layered (each layer imports only those below it): ``flask`` > ``diagnose`` >
+``config`` > ``core``; ``docs/design.md`` describes the rules the code implements.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .compiled import CompiledPolicy
-from .decision import Decision
-from .errors import ERROR_CODES, ConfigurationError, EdgeCORSWarning
-from .middleware import CORSMiddleware
-from .policy import CORSPolicy
+from .core.compiled import CompiledPolicy
+from .core.decision import Decision
+from .core.errors import ERROR_CODES, ConfigurationError, EdgeCORSWarning
+from .core.middleware import CORSMiddleware
+from .core.policy import CORSPolicy
 
 if TYPE_CHECKING:
-    from .decorators import cross_origin, no_cors
-    from .extension import EdgeCORS
+    from .diagnose.explain import explain
+    from .flask import EdgeCORS, cross_origin, no_cors
 
 __version__ = "0.1.0"
 
@@ -32,20 +37,21 @@ __all__ = [
     "EdgeCORSWarning",
     "__version__",
     "cross_origin",
+    "explain",
     "no_cors",
 ]
 
-_FLASK_NAMES = {
-    "EdgeCORS": "extension",
-    "cross_origin": "decorators",
-    "no_cors": "decorators",
+#: Names imported on first use, and the module that defines each.
+_LAZY = {
+    "EdgeCORS": "flask",
+    "cross_origin": "flask",
+    "no_cors": "flask",
+    "explain": "diagnose.explain",
 }
 
 
 def __getattr__(name: str) -> Any:
-    module = _FLASK_NAMES.get(name)
+    module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'flask_edgecors' has no attribute {name!r}")
-    from importlib import import_module  # noqa: PLC0415
-
     return getattr(import_module(f".{module}", __name__), name)

@@ -1,105 +1,10 @@
-"""``python -m flask_edgecors probe URL --origin O ...``: the browser-faithful CORS probe.
-
-Exit status: 0 allowed, 1 blocked, 2 usage or network error.
-"""
+"""``python -m flask_edgecors``: the Flask-free command line (see :mod:`.diagnose.cli`)."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from typing import TYPE_CHECKING
 
-from .probe import ProbeError, probe
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-__all__ = ["main"]
-
-EXIT_ALLOWED = 0
-EXIT_BLOCKED = 1
-EXIT_ERROR = 2
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m flask_edgecors",
-        description="Tools of flask_edgecors that need no Flask.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p = commands.add_parser(
-        "probe",
-        help="would a browser let a page on ORIGIN read URL?",
-        description=(
-            "Does what a browser's fetch() does: a preflight when the Fetch standard requires "
-            "one, then the CORS check on the preflight, on each redirect and on the response. "
-            "Prints the verdict, each step and a fix. Exit 0 allowed, 1 blocked, 2 error."
-        ),
-    )
-    p.add_argument("url", help="the URL the page fetches (http:// or https://)")
-    p.add_argument("--origin", required=True, help="the page's origin, e.g. https://app.example")
-    p.add_argument("--method", default="GET", help="the request method (default GET)")
-    p.add_argument(
-        "--header", "-H", action="append", default=[], metavar="NAME:VALUE",
-        help="a request header the script sets (repeatable); a bare NAME sends an empty value",
-    )
-    p.add_argument(
-        "--credentials", action="store_true",
-        help="fetch with credentials: 'include' (cookies / HTTP auth)",
-    )
-    p.add_argument("--json", action="store_true", help="print the full result as JSON")
-    p.add_argument(
-        "--strict", action="store_true",
-        help="apply the Fetch standard where Chromium is laxer (`*` covering Authorization)",
-    )
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (10)")
-    p.add_argument(
-        "--resolve", action="append", default=[], metavar="HOST:PORT:ADDRESS",
-        help="connect to ADDRESS for HOST:PORT instead of asking DNS (like curl --resolve)",
-    )
-    return parser
-
-
-def _resolve(items: Sequence[str]) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for item in items:
-        host, sep, rest = item.partition(":")
-        port, sep2, address = rest.partition(":")
-        if not (sep and sep2 and host and port.isdigit() and address):
-            raise ValueError(f"--resolve expects HOST:PORT:ADDRESS, got {item!r}")
-        mapping[f"{host.lower()}:{port}"] = address.strip("[]")
-    return mapping
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return EXIT_ALLOWED if exc.code == 0 else EXIT_ERROR
-    try:
-        result = probe(
-            args.url,
-            origin=args.origin,
-            method=args.method,
-            headers=args.header,
-            credentials=args.credentials,
-            timeout=args.timeout,
-            resolve=_resolve(args.resolve),
-            strict=args.strict,
-        )
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except ProbeError as exc:
-        if args.json:
-            print(json.dumps({"error": str(exc)}))
-        print(f"network error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    print(result.to_json() if args.json else result.report())
-    return EXIT_ALLOWED if result.allowed else EXIT_BLOCKED
-
+from .diagnose.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

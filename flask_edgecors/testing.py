@@ -2,7 +2,7 @@
 
 :func:`cors_check` runs the same browser emulation as the probe (preflight when Fetch needs
 one, the CORS check on every response, redirects, readable headers) against any WSGI app, with
-no server, and returns a :class:`~flask_edgecors.browser.FetchResult` to assert on::
+no server, and returns a :class:`~flask_edgecors.diagnose.emulated_fetch.FetchResult` to assert on::
 
     from flask_edgecors.testing import cors_check
 
@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .browser import FetchResult, run_fetch
-from .wsgiclient import WSGITransport
+from .diagnose.emulated_fetch import FetchResult, run_fetch
+from .diagnose.wsgi_transport import WSGITransport
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from flask_edgecors import CORSMiddleware, CORSPolicy, Decision
-from flask_edgecors.decision import Kind
+from flask_edgecors.core.decision import Kind
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, g, jsonify, request
 
-from flask_edgecors.origins import escape_for_log
+from flask_edgecors.core.logsafe import escape_for_log
 
 from .auth import issue_token, sign_session, verify_session, verify_token
 

@@ -13,7 +13,7 @@ import socket
 import pytest
 
 from flask_edgecors import CORSMiddleware, CORSPolicy
-from flask_edgecors.origins import MAX_ORIGIN_LENGTH
+from flask_edgecors.core.origins import MAX_ORIGIN_LENGTH
 from tests.support.servers import serve_wsgi
 
 from .conftest import (

@@ -17,7 +17,7 @@ from flask_edgecors import CORSMiddleware, CORSPolicy
 from .conftest import ALLOWED, assert_valid_header_bytes, call_raw, environ_for, hello_app
 
 if TYPE_CHECKING:
-    from flask_edgecors.decision import Decision
+    from flask_edgecors.core.decision import Decision
 
 INJECTIONS = [
     "x\r\nINFO forged entry",

@@ -16,7 +16,7 @@ import re
 import pytest
 
 from flask_edgecors import CORSMiddleware, CORSPolicy
-from flask_edgecors.origins import split_request_origin
+from flask_edgecors.core.origins import split_request_origin
 
 from .conftest import ALLOWED, call_raw, cors_headers, environ_for, hello_app
 

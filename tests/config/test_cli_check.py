@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from click.testing import CliRunner
 
-from flask_edgecors.cli import edgecors_cli
+from flask_edgecors.flask.cli import edgecors_cli
 from tests.config.helpers import BASE_TOML, EXAMPLES, write
 
 if TYPE_CHECKING:

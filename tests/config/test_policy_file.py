@@ -9,8 +9,12 @@ from typing import TYPE_CHECKING
 import pytest
 from webtest import TestApp
 
-from flask_edgecors import CORSMiddleware
-from flask_edgecors.config import load_mapping, load_policy_file, validate_policy_file
+from flask_edgecors.config import (
+    load_mapping,
+    load_policy_file,
+    middleware_from_file,
+    validate_policy_file,
+)
 from tests.config.helpers import BASE_TOML, EXAMPLES, ok_app, preflight_headers, write
 
 if TYPE_CHECKING:
@@ -28,7 +32,7 @@ def test_environment_variable_selects_the_origin_list(
     tmp_path: Path, environment: str, allowed: str, refused: str
 ) -> None:
     path = write(tmp_path, "policy.toml", BASE_TOML)
-    app = TestApp(CORSMiddleware.from_file(ok_app, path, environ={"EDGECORS_ENV": environment}))
+    app = TestApp(middleware_from_file(ok_app, path, environ={"EDGECORS_ENV": environment}))
     ok = app.options("/api/x", headers=preflight_headers(allowed), status=204)
     assert ok.headers["Access-Control-Allow-Origin"] == allowed
     assert ok.headers["Access-Control-Allow-Credentials"] == "true"
@@ -59,7 +63,7 @@ def test_policies_are_named_after_their_table(tmp_path: Path) -> None:
 
 def test_routes_map_prefixes_to_policies_and_false_switches_cors_off(tmp_path: Path) -> None:
     path = write(tmp_path, "policy.toml", BASE_TOML)
-    app = TestApp(CORSMiddleware.from_file(ok_app, path, environment="prod", environ={}))
+    app = TestApp(middleware_from_file(ok_app, path, environment="prod", environ={}))
     public = app.get("/public/data", headers={"Origin": "https://any.example.net"}, status=200)
     assert public.headers["Access-Control-Allow-Origin"] == "*"
     internal = app.get(
@@ -84,14 +88,14 @@ def test_service_selects_its_route_table(
 ) -> None:
     file = write(tmp_path, "policy.toml", BASE_TOML)
     environ = {"EDGECORS_ENV": "prod", **({"EDGECORS_SERVICE": service} if service else {})}
-    app = TestApp(CORSMiddleware.from_file(ok_app, file, environ=environ))
+    app = TestApp(middleware_from_file(ok_app, file, environ=environ))
     response = app.get(path, headers={"Origin": "https://app.example.com"}, status=200)
     assert ("Access-Control-Allow-Origin" in response.headers) is covered
 
 
 def test_a_policy_named_default_covers_every_path_without_routes(tmp_path: Path) -> None:
     path = write(tmp_path, "policy.toml", '[policies.default]\nallow_origins = ["https://a.example"]\n')
-    app = TestApp(CORSMiddleware.from_file(ok_app, path, environ={}))
+    app = TestApp(middleware_from_file(ok_app, path, environ={}))
     response = app.get("/any/where", headers={"Origin": "https://a.example"}, status=200)
     assert response.headers["Access-Control-Allow-Origin"] == "https://a.example"
 
@@ -121,7 +125,7 @@ def test_regex_entries_compile_and_fullmatch(tmp_path: Path) -> None:
         'allow_origins = [{regex = "https://[a-z]+\\\\.tenants\\\\.example\\\\.com"}]\n'
     )
     path = write(tmp_path, "policy.toml", text)
-    middleware = CORSMiddleware.from_file(ok_app, path, environ={})
+    middleware = middleware_from_file(ok_app, path, environ={})
     entry = middleware.policies[0][1].allow_origins[0]  # type: ignore[union-attr]
     assert isinstance(entry, re.Pattern)
     app = TestApp(middleware)
@@ -136,15 +140,15 @@ def test_middleware_table_sets_options_and_a_service_overrides_them(tmp_path: Pa
         '\n[middleware]\nupstream = "defer"\n[services.orders.middleware]\nmode = "report"\n'
     )
     path = write(tmp_path, "policy.toml", text)
-    top = CORSMiddleware.from_file(ok_app, path, environment="dev", environ={})
+    top = middleware_from_file(ok_app, path, environment="dev", environ={})
     assert (top.upstream, top.mode) == ("defer", "enforce")
-    orders = CORSMiddleware.from_file(ok_app, path, environment="dev", service="orders", environ={})
+    orders = middleware_from_file(ok_app, path, environment="dev", service="orders", environ={})
     assert (orders.upstream, orders.mode) == ("defer", "report")
 
 
 def test_keyword_options_override_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, "policy.toml", BASE_TOML + '\n[middleware]\nmode = "report"\n')
-    middleware = CORSMiddleware.from_file(
+    middleware = middleware_from_file(
         ok_app, path, environment="dev", environ={}, mode="enforce"
     )
     assert middleware.mode == "enforce"
@@ -158,7 +162,7 @@ def test_json_file_is_read_like_toml(tmp_path: Path) -> None:
         "routes": {"/api": "api", "/api/internal": False},
     }
     path = write(tmp_path, "policy.json", json.dumps(data))
-    app = TestApp(CORSMiddleware.from_file(ok_app, path, environment="prod", environ={}))
+    app = TestApp(middleware_from_file(ok_app, path, environment="prod", environ={}))
     response = app.get("/api/x", headers={"Origin": "https://app.example.com"}, status=200)
     assert response.headers["Access-Control-Allow-Credentials"] == "true"
 

@@ -12,6 +12,7 @@ import pytest
 from webtest import TestApp
 
 from flask_edgecors import ConfigurationError, CORSMiddleware, CORSPolicy, EdgeCORSWarning
+from flask_edgecors.config import middleware_from_file
 from tests.config.helpers import BASE_TOML, ok_app, preflight_headers, write
 from tests.support.servers import serve_wsgi
 
@@ -24,7 +25,7 @@ NEW = "https://new.example.com"
 
 def from_file(tmp_path: Path) -> tuple[CORSMiddleware, Path]:
     path = write(tmp_path, "policy.toml", BASE_TOML)
-    return CORSMiddleware.from_file(ok_app, path, environment="prod", environ={}), path
+    return middleware_from_file(ok_app, path, environment="prod", environ={}), path
 
 
 def origin_allowed(app: CORSMiddleware, origin: str, path: str = "/api/x") -> bool:

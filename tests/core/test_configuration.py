@@ -322,7 +322,8 @@ def test_compiled_policy_is_immutable() -> None:
         compiled.credentials = True  # type: ignore[misc]
     with pytest.raises(AttributeError, match="immutable"):
         del compiled.credentials  # type: ignore[misc]
-    assert isinstance(compiled._preflight_fixed, tuple)
+    with pytest.raises(AttributeError, match="immutable"):
+        compiled.preflight_rules.methods = frozenset({"DELETE"})  # type: ignore[misc]
     with pytest.raises(AttributeError, match="immutable"):
         compiled.match.exact = frozenset({"https://evil.example"})  # type: ignore[misc]
     with pytest.raises(AttributeError, match="immutable"):

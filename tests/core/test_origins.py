@@ -193,7 +193,7 @@ def test_callable_cache_is_bounded_in_size() -> None:
 def test_callable_cache_entries_expire_after_the_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [1000.0]
     fake_time = types.SimpleNamespace(monotonic=lambda: now[0])
-    monkeypatch.setattr("flask_edgecors.origins.time", fake_time)
+    monkeypatch.setattr("flask_edgecors.core.origin_lookup.time", fake_time)
     check = CountingCheck(set())
     policy = CORSPolicy(allow_origins=[check], origin_cache_ttl=30, origin_callback_timeout=30)
     _allowed(policy, "https://a.example")

@@ -10,7 +10,7 @@ from paste.deploy import loadapp
 from webtest import TestApp
 
 from flask_edgecors import ConfigurationError, CORSMiddleware
-from flask_edgecors.paste import filter_factory
+from flask_edgecors.config.paste import filter_factory
 from tests.deploy.helpers import EXAMPLES
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from webtest import TestApp
 from werkzeug.routing import MapAdapter
 
 from flask_edgecors import EdgeCORS, cross_origin
-from flask_edgecors.extension import get_state
+from flask_edgecors.flask.extension import get_state
 from tests.flask.helpers import APP_ORIGIN, PARTNER_ORIGIN, preflight
 
 
@@ -78,7 +78,7 @@ def test_cache_is_bounded() -> None:
     client = TestApp(app)
     for n in range(10):
         preflight(client, f"/items/{n}", APP_ORIGIN, "PUT", status=204)
-    info = get_state(app).resolver._lookup.cache_info()
+    info = get_state(app).resolver.cache_info()
     assert info.currsize == 3
     assert info.maxsize == 3
 

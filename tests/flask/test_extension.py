@@ -7,7 +7,7 @@ from flask import Flask
 from webtest import TestApp
 
 from flask_edgecors import ConfigurationError, CORSMiddleware, CORSPolicy, EdgeCORS
-from flask_edgecors.extension import CONFIG_KEYS, POLICY_OPTIONS, EdgeCORSState, get_state
+from flask_edgecors.flask.extension import CONFIG_KEYS, POLICY_OPTIONS, EdgeCORSState, get_state
 from tests.flask.helpers import APP_ORIGIN, EVIL_ORIGIN, PARTNER_ORIGIN, preflight
 
 

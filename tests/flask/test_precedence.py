@@ -7,7 +7,6 @@ from flask import Blueprint, Flask
 from webtest import TestApp
 
 from flask_edgecors import CORSPolicy, EdgeCORS, cross_origin, no_cors
-from flask_edgecors.flask_resolver import effective_policy
 from tests.flask.helpers import APP_ORIGIN, EVIL_ORIGIN, PARTNER_ORIGIN
 
 CHILD_ORIGIN = "https://child.example"
@@ -87,7 +86,7 @@ def build() -> Flask:
 )
 def test_precedence_table(path: str, endpoint: str, winner: str | None, source: str) -> None:
     app = build()
-    found = effective_policy(app, app.extensions["edgecors"].ext, endpoint)
+    found = app.extensions["edgecors"].ext.effective(app, endpoint)
     assert found.source == source
     client = TestApp(app)
     for name, origin in ORIGINS.items():

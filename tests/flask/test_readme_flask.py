@@ -8,7 +8,7 @@ from pathlib import Path
 from webtest import TestApp
 
 from examples.flask_factory import create_app as example_app
-from flask_edgecors.extension import CONFIG_KEYS
+from flask_edgecors.flask.extension import CONFIG_KEYS
 from tests.flask.helpers import APP_ORIGIN, EVIL_ORIGIN, PARTNER_ORIGIN, preflight
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from flask_edgecors.probe import probe
+from flask_edgecors.diagnose.probe import probe
 from flask_edgecors.testing import cors_check
 from tests.operate.scenarios import SCENARIOS, Scenario, ScenarioServer
 from tests.support.servers import free_port, serve_wsgi

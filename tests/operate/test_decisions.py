@@ -10,7 +10,7 @@ import pytest
 from webtest import TestApp
 
 from flask_edgecors import CORSMiddleware
-from flask_edgecors.decision import REASONS, Decision
+from flask_edgecors.core.decision import REASONS, Decision
 from tests.operate.apps import API, SPA, gateway, service
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""explain() on CORSMiddleware, CORSPolicy and CompiledPolicy: the same decision the edge takes."""
+"""explain() of a CORSMiddleware, a CORSPolicy and a CompiledPolicy: the edge's own decision."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import pytest
 from webtest import TestApp
 
-from flask_edgecors import CORSMiddleware
+from flask_edgecors import CORSMiddleware, explain
 from tests.operate.apps import API, SPA, gateway, service
 
 if TYPE_CHECKING:
-    from flask_edgecors.decision import Decision
+    from flask_edgecors.core.decision import Decision
 
 
 @pytest.mark.parametrize(
@@ -41,13 +41,13 @@ if TYPE_CHECKING:
 def test_middleware_explain(
     path: str, kwargs: dict[str, object], allowed: bool, reason: str, policy: str | None
 ) -> None:
-    result = gateway().explain(path, **kwargs)  # type: ignore[arg-type]
+    result = explain(gateway(), path, **kwargs)  # type: ignore[arg-type]
     assert (result.allowed, result.reason, result.policy) == (allowed, reason, policy)
 
 
 def test_explain_gives_the_exact_preflight_headers_the_edge_sends() -> None:
     edge = gateway()
-    result = edge.explain("/api/orders", origin=SPA, method="PUT", headers=["X-Correlation-Id: 1"])
+    result = explain(edge, "/api/orders", origin=SPA, method="PUT", headers=["X-Correlation-Id: 1"])
     live = TestApp(edge).options(
         "/api/orders",
         headers={"Origin": SPA, "Access-Control-Request-Method": "PUT",
@@ -61,7 +61,7 @@ def test_explain_gives_the_exact_preflight_headers_the_edge_sends() -> None:
 
 
 def test_explain_of_a_refused_preflight_names_the_fix_and_policy_route() -> None:
-    result = gateway().explain("/api/orders", origin=SPA, headers=["X-Tenant: 7"])
+    result = explain(gateway(), "/api/orders", origin=SPA, headers=["X-Tenant: 7"])
     assert result.kind == "preflight"
     assert result.fix == "add `x-tenant` to allow_headers of policy /api (api)"
     assert result.why == "route prefix '/api' is the longest prefix covering '/api/orders'"
@@ -83,32 +83,32 @@ def test_explain_does_not_call_the_app_log_or_call_on_decision(
 
     edge = CORSMiddleware(app, API, on_decision=seen.append)
     with caplog.at_level(logging.DEBUG, logger="flask_edgecors"):
-        edge.explain("/api/x", origin="https://evil.example", method="PUT")
+        explain(edge, "/api/x", origin="https://evil.example", method="PUT")
     assert calls == []
     assert seen == []
     assert caplog.records == []
 
 
 def test_explain_in_report_mode_says_what_enforcing_would_answer() -> None:
-    result = gateway(mode="report").explain("/api/orders", origin="https://evil.example")
+    result = explain(gateway(mode="report"), "/api/orders", origin="https://evil.example")
     assert result.reason == "origin_not_allowed"
     assert not result.allowed
 
 
 def test_policy_and_compiled_policy_explain() -> None:
-    by_policy = API.explain("/x", origin=SPA, method="DELETE")
-    by_compiled = API.compiled.explain("/x", origin=SPA, method="DELETE")
+    by_policy = explain(API, "/x", origin=SPA, method="DELETE")
+    by_compiled = explain(API.compiled, "/x", origin=SPA, method="DELETE")
     assert by_policy.allowed
     assert by_compiled.allowed
     assert by_policy.headers == by_compiled.headers
     assert by_policy.policy == "api"
     assert "on its own" in by_policy.why
-    narrowed = API.compiled.for_route_methods(["GET"]).explain("/x", origin=SPA, method="PUT")
+    narrowed = explain(API.compiled.for_route_methods(["GET"]), "/x", origin=SPA, method="PUT")
     assert narrowed.reason == "method_not_allowed"
 
 
 def test_explanation_is_frozen_and_serialisable() -> None:
-    result = gateway().explain("/api/orders", origin=SPA, method="PUT")
+    result = explain(gateway(), "/api/orders", origin=SPA, method="PUT")
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.allowed = False  # type: ignore[misc]
     data = json.loads(json.dumps(result.to_dict()))
@@ -118,7 +118,7 @@ def test_explanation_is_frozen_and_serialisable() -> None:
 
 
 def test_explain_escapes_hostile_values_in_its_text() -> None:
-    result = gateway().explain("/api/x\r\nFAKE", origin="https://evil.example\r\nX: y")
+    result = explain(gateway(), "/api/x\r\nFAKE", origin="https://evil.example\r\nX: y")
     text = str(result)
     assert "\r" not in text
     assert "\u2028" not in text

@@ -1,10 +1,11 @@
-"""The browser-side Fetch rules of flask_edgecors.fetch, one table per rule."""
+"""The browser-side Fetch rules (flask_edgecors.diagnose.browser_rules), one table per rule."""
 
 from __future__ import annotations
 
 import pytest
 
-from flask_edgecors.fetch import (
+from flask_edgecors.core.cors_check import upstream_allows
+from flask_edgecors.diagnose.browser_rules import (
     check_cors,
     check_preflight,
     cors_unsafe_request_header_names,
@@ -13,7 +14,6 @@ from flask_edgecors.fetch import (
     parse_mime_essence,
     prepare_method,
     script_may_set_header,
-    upstream_allows,
 )
 
 O = "https://app.example"  # noqa: E741

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from flask_edgecors.__main__ import main
-from flask_edgecors.probe import ProbeError, probe
+from flask_edgecors.diagnose.probe import ProbeError, probe
 from tests.operate.apps import SPA, gateway
 from tests.support.servers import free_port, serve_wsgi
 

@@ -27,7 +27,7 @@ def test_readme_operate_samples_run_in_order() -> None:
 
 
 def test_readme_probe_command_lists_only_real_options() -> None:
-    from flask_edgecors.__main__ import _parser
+    from flask_edgecors.diagnose.cli import _parser
 
     [block] = re.findall(r"^```bash\n(.*?)^```", section(), flags=re.MULTILINE | re.DOTALL)
     probe_help = _parser()._subparsers._group_actions[0].choices["probe"]  # type: ignore[union-attr]

@@ -13,7 +13,7 @@ from tests.operate.apps import API, SPA
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-    from flask_edgecors.decision import Decision
+    from flask_edgecors.core.decision import Decision
 
 EVIL = "https://evil.example"
 

@@ -1,0 +1,8 @@
+"""Diagnostics: what a browser would do, and why.
+
+Standard library only.  The browser's rules (:mod:`.browser_rules`) and its fetch loop
+(:mod:`.emulated_fetch`) run over HTTP in the probe (:mod:`.probe`) and in-process against a
+WSGI app (:mod:`.wsgi_transport`) for :func:`.explain.explain` and
+:mod:`flask_edgecors.testing`; :mod:`.risks` lists risky-but-legal configuration choices;
+:mod:`.cli` is ``python -m flask_edgecors``.
+"""

@@ -1,0 +1,152 @@
+"""The probe: what a browser would do with a cross-origin ``fetch()``, against any server.
+
+When to use it
+    "It works in Postman, it fails in the browser."  Postman and curl do not apply CORS; the
+    browser does, and hides the reason from the script.  The probe does what the browser does
+    (a preflight when Fetch requires one, the CORS check on the preflight, on each redirect and
+    on the final response) and says in plain words why a browser would block the request::
+
+        python -m flask_edgecors probe https://api.example.com/orders \\
+            --origin https://app.example.com --method PUT \\
+            --header "Authorization: Bearer x" --header "Content-Type: application/json"
+
+    Exit status: 0 allowed, 1 blocked, 2 usage or network error.  ``--json`` prints the whole
+    result (verdict, steps, every request and response, the fix) as JSON.
+
+Standard library only (``http.client``).  It sends real requests, the actual one included (a
+``PUT`` is a ``PUT``): point it at endpoints where that is harmless.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from .emulated_fetch import FetchResult, RawResponse, run_fetch
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+__all__ = ["HTTPTransport", "ProbeError", "probe"]
+
+Header = tuple[str, str]
+USER_AGENT = "flask_edgecors-probe"
+_MAX_BODY = 1 << 20
+
+
+class _HTTPConnection(http.client.HTTPConnection):
+    address = ""
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address or self.host, self.port), self.timeout)
+
+
+class _HTTPSConnection(http.client.HTTPSConnection):
+    """Connects to ``address`` but checks the certificate (and sends SNI) for ``host``."""
+
+    address = ""
+
+    def __init__(
+        self, host: str, port: int, *, timeout: float, context: ssl.SSLContext
+    ) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self.tls = context
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self.address or self.host, self.port), self.timeout)
+        self.sock = self.tls.wrap_socket(raw, server_hostname=self.host)
+
+
+class ProbeError(Exception):
+    """A network error (connection refused, timeout, TLS failure): no verdict is possible."""
+
+
+class HTTPTransport:
+    """Sends each request of an emulated fetch with ``http.client`` and reads the answer.
+
+    ``resolve`` maps ``"host:port"`` (or ``"host"``) to the address to connect to instead of
+    the DNS answer, like curl's ``--resolve``: the URL, ``Host`` and origins stay unchanged.
+    """
+
+    def __init__(
+        self,
+        timeout: float = 10.0,
+        resolve: Mapping[str, str] | None = None,
+        context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.resolve = dict(resolve or {})
+        self.context = context
+
+    def __call__(self, method: str, url: str, headers: Sequence[Header]) -> RawResponse:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            raise ProbeError(f"invalid port in {url!r}") from exc
+        address = self.resolve.get(f"{host}:{port}", self.resolve.get(host, host))
+        connection: _HTTPConnection | _HTTPSConnection
+        if parts.scheme == "https":
+            connection = _HTTPSConnection(
+                host, port, timeout=self.timeout,
+                context=self.context or ssl.create_default_context(),
+            )
+        elif parts.scheme == "http":
+            connection = _HTTPConnection(host, port, timeout=self.timeout)
+        else:
+            raise ProbeError(f"unsupported URL scheme in {url!r}: use http:// or https://")
+        connection.address = address
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        try:
+            connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+            connection.putheader("Host", parts.netloc.rpartition("@")[2])
+            connection.putheader("User-Agent", USER_AGENT)
+            for name, value in headers:
+                connection.putheader(name, value)
+            connection.endheaders()
+            response = connection.getresponse()
+            if method != "HEAD":
+                response.read(_MAX_BODY)
+            return RawResponse(response.status, tuple(response.getheaders()))
+        except (OSError, http.client.HTTPException) as exc:
+            raise ProbeError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
+        finally:
+            connection.close()
+
+
+def probe(
+    url: str,
+    *,
+    origin: str,
+    method: str = "GET",
+    headers: Iterable[str | Header] = (),
+    credentials: bool = False,
+    timeout: float = 10.0,
+    resolve: Mapping[str, str] | None = None,
+    strict: bool = False,
+) -> FetchResult:
+    """Run a browser-faithful cross-origin fetch of ``url`` from ``origin`` over the network.
+
+    ``strict=True`` applies the Fetch standard where Chromium is laxer (see
+    :func:`~.emulated_fetch.run_fetch`).  Raises :class:`ProbeError` on network errors
+    and ``ValueError`` on a request a browser would refuse to make (a forbidden method, an
+    invalid header).
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http(s) URL")
+    return run_fetch(
+        HTTPTransport(timeout=timeout, resolve=resolve),
+        url,
+        origin=origin,
+        method=method,
+        headers=headers,
+        credentials=credentials,
+        strict=strict,
+    )

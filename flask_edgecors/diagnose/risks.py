@@ -1,0 +1,141 @@
+"""What ``check`` checks: configuration errors and risky-but-legal choices.
+
+Standard library only, so it works on any mapping of options (Flask config, a policy file's
+table, keyword arguments).  Two building blocks:
+
+:func:`check_options`
+    Validates a mapping of ``CORSPolicy`` options the way ``CORSPolicy(**options)`` would and
+    returns every problem as an ``error`` :class:`Finding`, plus the risks of the policy it
+    builds.  A policy file checker only has to call it per table.
+:func:`policy_risks`
+    Legal choices that deserve a second look: ``*`` origins, subdomain wildcards with
+    credentials, ``allow_headers=['*']``, a ``max_age`` past Chromium's cap, Private Network
+    Access, regex and callable origins, insecure origins.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask_edgecors.config.files import load_policy_file, validate_policy_file
+from flask_edgecors.core.errors import ConfigurationError, EdgeCORSWarning
+from flask_edgecors.core.origins import is_loopback_host, split_request_origin
+from flask_edgecors.core.policy import CORSPolicy
+from flask_edgecors.core.validation import CHROMIUM_MAX_AGE_CAP
+
+__all__ = ["Finding", "check_options", "policy_file_findings", "policy_risks"]
+
+#: Above this, a max_age is "very long" even for browsers that honour it (Firefox: 24 h).
+LONG_MAX_AGE = CHROMIUM_MAX_AGE_CAP
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One result of a check: ``level`` is ``"error"`` (invalid) or ``"risk"`` (legal, risky)."""
+
+    level: str
+    code: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level.upper()} [{self.code}] {self.where}: {self.message}"
+
+
+def check_options(options: Mapping[str, Any], where: str) -> list[Finding]:
+    """Validate ``CORSPolicy`` options; errors (every one, with its code) and then risks."""
+    if not isinstance(options, Mapping):
+        return [Finding("error", "EC020", where, f"expected a mapping of options, got {options!r}")]
+    known = {name for name in CORSPolicy.__slots__ if not name.startswith("_")}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        return [
+            Finding("error", "EC034", where, f"unknown policy option {name!r}") for name in unknown
+        ]
+    if "allow_origins" not in options:
+        return [Finding("error", "EC030", where, "allow_origins is required")]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", EdgeCORSWarning)  # policy_risks reports them
+            policy = CORSPolicy(**options)
+    except ConfigurationError as exc:
+        return [
+            Finding("error", p.code, where, f"{p.option}={p.value!r}: {p.message}. Hint: {p.hint}")
+            for p in exc.problems
+        ]
+    return policy_risks(policy, where)
+
+
+def policy_risks(policy: CORSPolicy, where: str) -> list[Finding]:
+    """Risky-but-legal choices in ``policy``, each as a ``risk`` :class:`Finding`."""
+    risks: list[Finding] = []
+
+    def risk(code: str, message: str) -> None:
+        risks.append(Finding("risk", code, where, message))
+
+    for entry in policy.allow_origins:
+        if isinstance(entry, str):
+            if entry == "*":
+                risk("R001", "allow_origins=['*']: every site can read these responses "
+                     "(fine for public, cookie-less data only)")
+            elif "://*." in entry and policy.allow_credentials:
+                risk("R002", f"{entry!r} with credentials: any subdomain (a forgotten or "
+                     "taken-over one) can act as the user")
+            elif entry.endswith(":*") and policy.allow_credentials:
+                risk("R003", f"{entry!r} with credentials: any local port (any local "
+                     "process) can act as the user; keep it to development configs")
+            elif entry.startswith("http://") and not _is_loopback(entry):
+                risk("R004", f"{entry!r} is plain http: anyone on the network path can "
+                     "impersonate it")
+        elif isinstance(entry, re.Pattern):
+            risk("R005", f"regex origin {entry.pattern!r}: check it is anchored where you "
+                 "think (fullmatch) and escapes its dots")
+        else:
+            risk("R006", f"callable origin {getattr(entry, '__name__', entry)!r}: its answers "
+                 f"are cached for {policy.origin_cache_ttl}s; make sure it fails closed")
+    if "*" in policy.allow_headers:
+        risk("R007", "allow_headers=['*']: any request header is accepted (Authorization "
+             "excepted); list the headers the API reads")
+    if "*" in policy.allow_methods:
+        risk("R008", "allow_methods=['*']: every method is allowed cross-origin; list them")
+    if policy.max_age is not None and policy.max_age > LONG_MAX_AGE:
+        risk("R009", f"max_age={policy.max_age}: very long (Chromium caps at "
+             f"{CHROMIUM_MAX_AGE_CAP}s); a policy change takes that long to reach browsers")
+    if policy.allow_private_network:
+        risk("R010", "allow_private_network=True: public sites may call this private-network "
+             "service; only for services meant to be reached that way")
+    if policy.dangerously_allow_insecure_origins:
+        risk("R011", "dangerously_allow_insecure_origins=True: plain-http origins receive "
+             "credentialed responses")
+    return risks
+
+
+def _is_loopback(origin: str) -> bool:
+    parts = split_request_origin(origin)
+    return parts is not None and is_loopback_host(parts[1])
+
+
+def policy_file_findings(path: str) -> list[Finding]:
+    """A policy file's findings: every problem of every environment (file, key path, code),
+    or else the risks of each policy (once, with the first environment showing it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EdgeCORSWarning)  # policy_risks reports them
+        try:
+            environments = validate_policy_file(path)
+        except ConfigurationError as exc:
+            return [
+                Finding("error", p.code, p.option, f"{p.value!r}: {p.message}. Hint: {p.hint}")
+                for p in exc.problems
+            ]
+        found: dict[tuple[str, str, str], Finding] = {}
+        for env in environments:
+            policies = load_policy_file(path, environment=env, environ={}).policies
+            for name, policy in policies.items():
+                where = f"{path}: policies.{name}" + (f" ({env})" if env else "")
+                for finding in policy_risks(policy, where):
+                    found.setdefault((name, finding.code, finding.message), finding)
+    return list(found.values())

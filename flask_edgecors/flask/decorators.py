@@ -1,0 +1,185 @@
+"""Route decorators: ``cross_origin(...)`` and ``no_cors``.
+
+Both only *attach* a marker to the view (an attribute, as Talisman does) and return the very
+same function object: the view is never wrapped, stays introspectable, and costs nothing per
+request.  The Flask extension (:class:`~flask_edgecors.EdgeCORS`) reads the marker when it
+resolves a request's policy through ``app.url_map``.
+
+Example::
+
+    @bp.get("/catalog")
+    @cross_origin("partners")                # a named policy (cors.add_policy("partners", ...))
+    def catalog(): ...
+
+    @app.get("/public")
+    @cross_origin(allow_origins=["*"])       # validated here, at import time
+    def public(): ...
+
+    @app.get("/internal")
+    @no_cors                                 # CORS off, whatever the blueprint or app default say
+    def internal(): ...
+
+Put the decorator *below* the route decorator (as with every Flask view decorator) so the marker
+is there when the route is registered: a named policy is then checked at registration time.
+``cross_origin`` also works on a ``MethodView`` class (or in its ``decorators`` list).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from flask_edgecors.core.errors import ConfigurationError, Problem
+from flask_edgecors.core.policy import CORSPolicy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from flask_edgecors.core.compiled import CompiledPolicy
+
+__all__ = ["MARKER_ATTR", "RouteCORS", "cross_origin", "no_cors", "route_marker"]
+
+#: The attribute the decorators set on a view function (or ``MethodView`` class).
+MARKER_ATTR = "__edgecors__"
+
+F = TypeVar("F", bound="Callable[..., Any]")
+
+
+class RouteCORS:
+    """What a decorator attached to a view: a policy, a policy name, or ``no_cors``.
+
+    Exactly one of ``policy`` / ``name`` is set, or neither when ``off`` is true.
+    """
+
+    __slots__ = ("compiled", "name", "off", "policy")
+
+    off: bool
+    name: str | None
+    policy: CORSPolicy | None
+    compiled: CompiledPolicy | None
+
+    def __init__(
+        self, *, policy: CORSPolicy | None = None, name: str | None = None, off: bool = False
+    ) -> None:
+        object.__setattr__(self, "off", off)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "policy", policy)
+        object.__setattr__(self, "compiled", policy.compiled if policy is not None else None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("RouteCORS is immutable")
+
+    def __repr__(self) -> str:
+        if self.off:
+            return "RouteCORS(no_cors)"
+        if self.name is not None:
+            return f"RouteCORS(name={self.name!r})"
+        return f"RouteCORS(policy={self.policy!r})"
+
+
+_NO_CORS = RouteCORS(off=True)
+
+
+def check_policy_name(name: object, option: str) -> str:
+    """``name`` if it is a usable policy name, else a ``ConfigurationError`` (EC032)."""
+    if not isinstance(name, str) or not name.strip() or name != name.strip():
+        raise ConfigurationError(
+            [
+                Problem(
+                    "EC032", option, name,
+                    "a policy name is a non-empty string without surrounding whitespace",
+                    "write a name such as 'partners'",
+                )
+            ]
+        )
+    return name
+
+
+def cross_origin(
+    policy: str | CORSPolicy | None = None, /, **options: Any
+) -> Callable[[F], F]:
+    """Give one route its own CORS policy: a registered name, a ``CORSPolicy``, or keywords.
+
+    ``cross_origin("partners")`` names a policy added with ``EdgeCORS.add_policy``: an unknown
+    name fails at ``init_app`` (or when the route is registered after it).
+    ``cross_origin(allow_origins=[...], ...)`` builds and validates a ``CORSPolicy`` right away,
+    so a bad option fails at import time; a typo'd keyword is a ``TypeError``.
+    """
+    marker = _marker_for(policy, options)
+
+    def attach(view: F) -> F:
+        if not callable(view):
+            raise TypeError(f"cross_origin(...) decorates a view function or class, not {view!r}")
+        setattr(view, MARKER_ATTR, marker)
+        return view
+
+    return attach
+
+
+def _marker_for(policy: object, options: dict[str, Any]) -> RouteCORS:
+    if policy is not None and options:
+        raise ConfigurationError(
+            [
+                Problem(
+                    "EC026", "cross_origin", policy,
+                    f"a policy and policy keywords {sorted(options)} were both given",
+                    "pass either a name / CORSPolicy or the keywords, not both",
+                )
+            ]
+        )
+    if isinstance(policy, CORSPolicy):
+        return RouteCORS(policy=policy)
+    if isinstance(policy, str):
+        return RouteCORS(name=check_policy_name(policy, "cross_origin"))
+    if policy is not None:
+        if callable(policy):
+            raise TypeError(
+                "cross_origin needs arguments: write @cross_origin('name') or "
+                "@cross_origin(allow_origins=[...]), not a bare @cross_origin"
+            )
+        raise ConfigurationError(
+            [
+                Problem(
+                    "EC020", "cross_origin", policy,
+                    f"expected a policy name or a CORSPolicy, got {type(policy).__name__}",
+                    "write cross_origin('partners') or cross_origin(allow_origins=[...])",
+                )
+            ]
+        )
+    if not options:
+        raise ConfigurationError(
+            [
+                Problem(
+                    "EC030", "cross_origin", None, "no policy was given",
+                    "write cross_origin('partners') or cross_origin(allow_origins=[...])",
+                )
+            ]
+        )
+    return RouteCORS(policy=CORSPolicy(**options))
+
+
+@overload
+def no_cors(view: F, /) -> F: ...
+@overload
+def no_cors(view: None = None, /) -> Callable[[F], F]: ...
+def no_cors(view: Any = None, /) -> Any:
+    """Switch CORS off for one route, whatever its blueprint or the app default say.
+
+    Preflights to it reach Flask (which answers ``OPTIONS`` itself) and its responses get no
+    CORS headers.  Usable as ``@no_cors`` or ``@no_cors()``.
+    """
+    if view is None:
+        return no_cors
+    if not callable(view):
+        raise TypeError(f"no_cors decorates a view function or class, not {view!r}")
+    setattr(view, MARKER_ATTR, _NO_CORS)
+    return view
+
+
+def route_marker(view: object) -> RouteCORS | None:
+    """The marker a decorator attached to ``view`` (or to its ``MethodView`` class), if any."""
+    marker = getattr(view, MARKER_ATTR, None)
+    if marker is None:
+        view_class = getattr(view, "view_class", None)
+        if view_class is not None:
+            marker = getattr(view_class, MARKER_ATTR, None)
+    return marker if isinstance(marker, RouteCORS) else None
