@@ -1,10 +1,10 @@
-"""``python -m flask_edgecors``: the Flask-free command line (see :mod:`.diagnose.cli`)."""
+"""``python -m flask_edgecors``: the ``edgecors`` command (see :mod:`flask_edgecors.cli`)."""
 
 from __future__ import annotations
 
 import sys
 
-from .diagnose.cli import main
+from .cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="python -m flask_edgecors"))

@@ -15,6 +15,7 @@ table, keyword arguments).  Two building blocks:
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from collections.abc import Mapping
@@ -27,7 +28,13 @@ from flask_edgecors.core.origins import is_loopback_host, split_request_origin
 from flask_edgecors.core.policy import CORSPolicy
 from flask_edgecors.core.validation import CHROMIUM_MAX_AGE_CAP
 
-__all__ = ["Finding", "check_options", "policy_file_findings", "policy_risks"]
+__all__ = [
+    "Finding",
+    "check_options",
+    "format_findings",
+    "policy_file_findings",
+    "policy_risks",
+]
 
 #: Above this, a max_age is "very long" even for browsers that honour it (Firefox: 24 h).
 LONG_MAX_AGE = CHROMIUM_MAX_AGE_CAP
@@ -139,3 +146,29 @@ def policy_file_findings(path: str) -> list[Finding]:
                 for finding in policy_risks(policy, where):
                     found.setdefault((name, finding.code, finding.message), finding)
     return list(found.values())
+
+
+def format_findings(findings: list[Finding], as_json: bool, strict: bool) -> tuple[str, int]:
+    """The report ``check`` prints, and its exit status: 1 with errors (or with risks when
+    ``strict``), else 0."""
+    errors = [f for f in findings if f.level == "error"]
+    risks = [f for f in findings if f.level != "error"]
+    status = 1 if errors or (strict and risks) else 0
+    if as_json:
+        text = json.dumps(
+            {
+                "ok": status == 0,
+                "errors": len(errors),
+                "risks": len(risks),
+                "findings": [
+                    {"level": f.level, "code": f.code, "where": f.where, "message": f.message}
+                    for f in findings
+                ],
+            },
+            indent=2,
+        )
+    else:
+        lines = [str(finding) for finding in findings]
+        lines.append(f"{len(errors)} error(s), {len(risks)} risk(s)")
+        text = "\n".join(lines)
+    return text, status

@@ -55,7 +55,7 @@ def check_app(app: Flask) -> list[Finding]:
     """Every error and risk in the CORS configuration of ``app`` (see ``flask edgecors check``).
 
     Another source (a policy file) adds its own findings and goes through
-    :func:`report_findings` the same way.
+    :func:`flask_edgecors.diagnose.risks.format_findings` the same way.
     """
     state = get_state(app)
     ext = state.ext

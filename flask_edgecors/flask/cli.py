@@ -25,13 +25,13 @@ from flask import current_app
 from flask.cli import AppGroup, ScriptInfo
 
 from flask_edgecors.diagnose.explain import explain
-from flask_edgecors.diagnose.risks import Finding, policy_file_findings
+from flask_edgecors.diagnose.risks import format_findings, policy_file_findings
 
 from .checks import check_app, route_table
 from .precedence import effective_policy
 from .state import get_state
 
-__all__ = ["edgecors_cli", "report_findings"]
+__all__ = ["edgecors_cli"]
 
 edgecors_cli = AppGroup("edgecors", help="Inspect and check the app's CORS configuration.")
 
@@ -105,32 +105,6 @@ def explain_command(
     click.echo(f"source: {source}" + (f" (endpoint {endpoint!r})" if endpoint else ""))
 
 
-def report_findings(findings: list[Finding], as_json: bool, strict: bool) -> int:
-    """Print findings; the exit status: 1 with errors (or risks when ``strict``), else 0."""
-    errors = [f for f in findings if f.level == "error"]
-    risks = [f for f in findings if f.level != "error"]
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "ok": not errors and not (strict and risks),
-                    "errors": len(errors),
-                    "risks": len(risks),
-                    "findings": [
-                        {"level": f.level, "code": f.code, "where": f.where, "message": f.message}
-                        for f in findings
-                    ],
-                },
-                indent=2,
-            )
-        )
-    else:
-        for finding in findings:
-            click.echo(str(finding))
-        click.echo(f"{len(errors)} error(s), {len(risks)} risk(s)")
-    return 1 if errors or (strict and risks) else 0
-
-
 @edgecors_cli.command("check", with_appcontext=False)
 @click.option("--strict", is_flag=True, help="Exit 1 on risks too, not only on errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
@@ -147,6 +121,7 @@ def check_command(strict: bool, as_json: bool, files: tuple[str, ...]) -> None:
         app = click.get_current_context().ensure_object(ScriptInfo).load_app()
         with app.app_context():
             findings = check_app(current_app)
-    status = report_findings(findings, as_json, strict)
+    text, status = format_findings(findings, as_json, strict)
+    click.echo(text)
     if status:
         click.get_current_context().exit(status)

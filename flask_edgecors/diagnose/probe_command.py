@@ -1,11 +1,10 @@
-"""``python -m flask_edgecors probe URL --origin O ...``: the browser-faithful CORS probe.
+"""``edgecors probe URL --origin O ...``: the browser-faithful CORS probe on the command line.
 
 Exit status: 0 allowed, 1 blocked, 2 usage or network error.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from typing import TYPE_CHECKING
@@ -13,30 +12,25 @@ from typing import TYPE_CHECKING
 from .probe import ProbeError, probe
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Sequence
 
-__all__ = ["main"]
+__all__ = ["HELP", "build_parser", "run"]
 
 EXIT_ALLOWED = 0
 EXIT_BLOCKED = 1
 EXIT_ERROR = 2
 
+HELP = "would a browser let a page on ORIGIN read URL?"
+DESCRIPTION = (
+    "Does what a browser's fetch() does: a preflight when the Fetch standard requires one, then "
+    "the CORS check on the preflight, on each redirect and on the response. Prints the verdict, "
+    "each step and a fix. Exit 0 allowed, 1 blocked, 2 error."
+)
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m flask_edgecors",
-        description="Tools of flask_edgecors that need no Flask.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p = commands.add_parser(
-        "probe",
-        help="would a browser let a page on ORIGIN read URL?",
-        description=(
-            "Does what a browser's fetch() does: a preflight when the Fetch standard requires "
-            "one, then the CORS check on the preflight, on each redirect and on the response. "
-            "Prints the verdict, each step and a fix. Exit 0 allowed, 1 blocked, 2 error."
-        ),
-    )
+
+def build_parser(p: argparse.ArgumentParser) -> None:
+    """The options of ``probe``."""
     p.add_argument("url", help="the URL the page fetches (http:// or https://)")
     p.add_argument("--origin", required=True, help="the page's origin, e.g. https://app.example")
     p.add_argument("--method", default="GET", help="the request method (default GET)")
@@ -58,7 +52,6 @@ def _parser() -> argparse.ArgumentParser:
         "--resolve", action="append", default=[], metavar="HOST:PORT:ADDRESS",
         help="connect to ADDRESS for HOST:PORT instead of asking DNS (like curl --resolve)",
     )
-    return parser
 
 
 def _resolve(items: Sequence[str]) -> dict[str, str]:
@@ -72,12 +65,8 @@ def _resolve(items: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return EXIT_ALLOWED if exc.code == 0 else EXIT_ERROR
+def run(args: argparse.Namespace) -> int:
+    """Run ``probe`` with parsed arguments; returns the exit status."""
     try:
         result = probe(
             args.url,
@@ -99,7 +88,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     print(result.to_json() if args.json else result.report())
     return EXIT_ALLOWED if result.allowed else EXIT_BLOCKED
-
-
-if __name__ == "__main__":
-    sys.exit(main())
