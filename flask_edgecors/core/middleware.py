@@ -326,19 +326,27 @@ class CORSMiddleware:
             # Fetch: any 2xx ends a successful preflight; 204 has no body and no Content-Type.
             start_response("204 No Content", [*result.headers, _PREFLIGHT_VARY])
             return []
-        body = b""
-        headers = [_PLAIN, _PREFLIGHT_VARY]
-        if self.debug:
-            # Decision.explain() escapes request-derived values to printable ASCII: the header
-            # value can never carry CR/LF (or anything outside latin-1).
-            text = decision_for(
-                environ, PREFLIGHT, policy, False, result.reason,
-                offending_header(result.reason, result.detail),
-            ).explain()
-            body = f"CORS preflight refused: {text}\n".encode("ascii", "backslashreplace")
-            headers.append(("EdgeCORS-Debug", text))
-        headers.append(("Content-Length", str(len(body))))
-        start_response("403 Forbidden", headers)
+        if not self.debug:
+            # No CORS headers, no policy disclosed: the browser reports a missing
+            # Access-Control-Allow-Origin.
+            start_response("403 Forbidden", [_PLAIN, _PREFLIGHT_VARY, ("Content-Length", "0")])
+            return [b""]
+        # Debug: say why.  Decision.explain() escapes request-derived values to printable ASCII,
+        # so the header value can never carry CR/LF (or anything outside latin-1).
+        text = decision_for(
+            environ, PREFLIGHT, policy, False, result.reason,
+            offending_header(result.reason, result.detail),
+        ).explain()
+        if result.headers:
+            # An allowed origin refused on its method or a header: a 2xx with the allowed
+            # lists, so the browser's own console names the method or header that failed.
+            start_response("204 No Content", [*result.headers, _PREFLIGHT_VARY, _debug(text)])
+            return []
+        body = f"CORS preflight refused: {text}\n".encode("ascii", "backslashreplace")
+        start_response(
+            "403 Forbidden",
+            [_PLAIN, _PREFLIGHT_VARY, _debug(text), ("Content-Length", str(len(body)))],
+        )
         return [body]
 
     def _merge(
@@ -461,6 +469,10 @@ class CORSMiddleware:
                 escape_for_log(environ.get("PATH_INFO", "")),
             )
         return self.app(environ, start_response)
+
+
+def _debug(text: str) -> Header:
+    return ("EdgeCORS-Debug", text)
 
 
 def _preflight_result(environ: WSGIEnvironment, policy: CompiledPolicy) -> PreflightResult:

@@ -39,7 +39,11 @@ _Key = tuple[str, str, "str | None", "str | None"]
 
 
 class PreflightResult(NamedTuple):
-    """The answer to one preflight: a reason code, the offending item and the CORS headers."""
+    """The answer to one preflight: a reason code, the offending item and the CORS headers.
+
+    ``headers`` are those of the successful answer; for an allowed origin refused on its method
+    or a header they are the origin and the allowed lists (what ``debug`` answers with).
+    """
 
     reason: str
     detail: str | None
@@ -187,16 +191,19 @@ class PreflightRules:
             return PreflightResult(Reason.ORIGIN_NOT_ALLOWED, None, ())
         if not isinstance(method, str):
             return PreflightResult(Reason.METHOD_NOT_ALLOWED, None, ())
+        # A refusal of an allowed origin carries the allowed lists: in debug mode the middleware
+        # answers it with them, so the browser's own message names the method or header.
+        lists = (("Access-Control-Allow-Origin", allow_origin), *self._fixed)
         route = self.route_methods
         if route is not None and method.upper() not in route:
             # Werkzeug routes a method case-insensitively: `Patch` reaches the PATCH view.
-            return PreflightResult(Reason.METHOD_NOT_ALLOWED, method, ())
+            return PreflightResult(Reason.METHOD_NOT_ALLOWED, method, lists)
         if not (
             method in self.methods
             or method in SAFELISTED_METHODS
             or (self.method_wildcard and len(method) <= MAX_METHOD_LENGTH and is_token(method))
         ):
-            return PreflightResult(Reason.METHOD_NOT_ALLOWED, method, ())
+            return PreflightResult(Reason.METHOD_NOT_ALLOWED, method, lists)
         allow_pna = (
             isinstance(private_network, str) and private_network.strip().lower() == "true"
         )
@@ -217,7 +224,7 @@ class PreflightRules:
                     continue
                 if self.header_wildcard and name != "authorization":
                     continue  # Fetch: `*` never covers Authorization.
-                return PreflightResult(Reason.HEADER_NOT_ALLOWED, name, ())
+                return PreflightResult(Reason.HEADER_NOT_ALLOWED, name, lists)
         headers: list[Header] = [("Access-Control-Allow-Origin", allow_origin), *self._fixed]
         if self.method_wildcard and self._allow_methods is None:
             headers.append(("Access-Control-Allow-Methods", method))  # `*` with credentials

@@ -206,9 +206,17 @@ def test_debug_mode_says_why_a_preflight_failed() -> None:
         "/r", headers=preflight_headers(headers="content-type, x-secret\u00e9"), status=403
     )
     assert "x-secret" not in response.text  # invalid token: refused as malformed, not echoed
-    response = app.options("/r", headers=preflight_headers(headers="x-unknown"), status=403)
+    # An allowed origin refused on a header: a 2xx with the allowed lists, so the browser's
+    # own console names the header (docs/design.md, "Debug mode").
+    response = app.options("/r", headers=preflight_headers(headers="x-unknown"), status=204)
     assert "x-unknown" in response.headers["EdgeCORS-Debug"]
-    assert "header" in response.text
+    assert "header" in response.headers["EdgeCORS-Debug"]
+    assert "x-unknown" not in response.headers.get("Access-Control-Allow-Headers", "").lower()
+    response = app.options(
+        "/r", headers=preflight_headers(origin="https://evil.example", headers="x-unknown"),
+        status=403,
+    )
+    assert "origin" in response.text
     assert cors_header_names(response.headerlist) == []
 
 

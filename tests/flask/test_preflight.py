@@ -105,9 +105,11 @@ def test_refused_method_says_why_in_debug_mode() -> None:
     def only_get() -> str:
         return "ok"
 
-    res = preflight(TestApp(app), "/only-get", APP_ORIGIN, "DELETE", status=403)
+    # An allowed origin: a 2xx listing what the route allows, so the browser names DELETE.
+    res = preflight(TestApp(app), "/only-get", APP_ORIGIN, "DELETE", status=204)
     assert "method" in res.headers["EdgeCORS-Debug"]
     assert "DELETE" in res.headers["EdgeCORS-Debug"]
+    assert res.headers["Access-Control-Allow-Methods"] == "GET"
 
 
 def test_preflight_to_an_unknown_path_uses_the_app_default() -> None:
