@@ -54,6 +54,10 @@ ERROR_CODES: dict[str, str] = {
     "EC034": "a policy file or mapping has an unknown key",
     "EC035": "a regular expression pattern is unusable",
     "EC036": "a per-environment list lacks an environment the policy file declares",
+    "EC037": "a time limit is outside its allowed range",
+    "EC038": "an origin carries an IPv6 zone identifier",
+    "EC039": "an internationalised (xn--) label is not valid punycode",
+    "EC040": "a view is marked both @no_cors and @cross_origin",
 }
 
 

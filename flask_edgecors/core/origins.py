@@ -25,8 +25,12 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .errors import EdgeCORSWarning
+from .hosts import a_label_problem, browser_host, canonical_ip, zone_identifier
 
 if TYPE_CHECKING:
     from publicsuffixlist import PublicSuffixList
@@ -37,6 +41,7 @@ __all__ = [
     "DEFAULT_PORTS",
     "MAX_ORIGIN_LENGTH",
     "OriginSpec",
+    "canonical_form",
     "is_loopback_host",
     "parse_origin_pattern",
     "split_request_origin",
@@ -134,8 +139,51 @@ def _public_suffix(domain: str) -> bool:
     return bool(_public_suffix_list().is_public(domain))
 
 
-def _canonical_host(host: str, problems: Problems, option: str, text: str) -> str | None:
+def canonical_form(text: str) -> str | None:
+    """The canonical spelling of a loosely written origin pattern, or ``None`` when it cannot be
+    computed safely: what every configuration hint suggests, so one round of fixes is enough."""
+    scheme, sep, rest = text.strip().partition("://")
+    scheme = scheme.lower()
+    if not sep or re.fullmatch(_SCHEME, scheme) is None or scheme == "file":
+        return None
+    rest = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
+    if rest.startswith("["):
+        close = rest.find("]")
+        host: str | None = canonical_ip(rest[: close + 1].lower()) if close > 0 else None
+        port_text = rest[close + 1 :]
+    else:
+        written, colon, port_text = rest.partition(":")
+        port_text = colon + port_text
+        star = written.startswith("*.")
+        base = browser_host(written[2:] if star else written)
+        host = None if not base else ("*." if star else "") + (canonical_ip(base) or base)
+    if host is None:
+        return None
+    port = ""
+    if port_text:
+        digits = port_text[1:]
+        if digits == "*":
+            port = ":*"
+        elif digits.isdigit() and digits.isascii() and 0 < int(digits) <= 65535:
+            if DEFAULT_PORTS.get(scheme) != str(int(digits)):
+                port = f":{int(digits)}"
+        else:
+            return None
+    return f"{scheme}://{host}{port}"
+
+
+def _canonical_host(
+    host: str, problems: Problems, option: str, text: str, hint: str | None
+) -> str | None:
     """Validate a configured host; add problems and return ``None`` when unusable."""
+    if zone_identifier(host):
+        problems.add(
+            "EC038", option, text,
+            "an IPv6 zone identifier (%...) names an interface of one machine; browsers "
+            "never send it in Origin",
+            hint or "write the address without the zone, e.g. http://[fe80::1]",
+        )
+        return None
     if host.startswith("["):
         inner = host[1:-1] if host.endswith("]") else ""
         try:
@@ -149,26 +197,25 @@ def _canonical_host(host: str, problems: Problems, option: str, text: str) -> st
         if address.compressed != inner:
             problems.add(
                 "EC009", option, text, "the IPv6 address is not in canonical (compressed) form",
-                f"write [{address.compressed}], the form browsers send",
+                hint or f"write [{address.compressed}], the form browsers send",
             )
             return None
         return host
     if not host:
         problems.add("EC010", option, text, "the host is empty", "write scheme://host[:port]")
         return None
-    try:
-        ascii_host = host.encode("idna").decode("ascii").lower() if not host.isascii() else host
-    except UnicodeError:
+    if not host.isascii():
         problems.add(
-            "EC009", option, text, "the host is not a valid internationalised domain name",
-            "write the punycode (xn--) form that browsers send",
+            "EC009", option, text,
+            "browsers send an internationalised host in its ASCII (xn--) form",
+            hint or "write the xn-- form your browser sends (see the Origin request header in "
+            "the browser's developer tools)",
         )
         return None
-    canonical = ascii_host.lower().rstrip(".")
-    if host != canonical:
+    if host != host.lower() or host.endswith("."):
         problems.add(
-            "EC009", option, text, "the host is not in canonical form",
-            f"browsers send the lowercase ASCII form {canonical!r}; write that",
+            "EC009", option, text, "the host is not in canonical form (lowercase, no final dot)",
+            hint or f"write {host.lower().rstrip('.')!r}",
         )
         return None
     if re.fullmatch(_HOSTNAME, host) is None or len(host) > 253:
@@ -177,17 +224,30 @@ def _canonical_host(host: str, problems: Problems, option: str, text: str) -> st
             "use letters, digits, '-' and '.' only, e.g. app.example.com",
         )
         return None
+    label_problem = a_label_problem(host)
+    if label_problem is not None:
+        problems.add(
+            "EC039", option, text, f"{label_problem}: no browser sends this host",
+            "copy the host from the Origin header your browser sends",
+        )
+        return None
     if not _canonical_ip_ok(host):
         problems.add(
             "EC009", option, text, "the IPv4 address is not in canonical dotted-quad form",
-            "write it as four decimal numbers, e.g. 127.0.0.1",
+            hint or "write it as four decimal numbers, e.g. 127.0.0.1",
         )
         return None
     return host
 
 
-def parse_origin_pattern(text: str, problems: Problems, option: str) -> OriginSpec | None:
-    """Validate one string entry of ``allow_origins``; problems go to ``problems``."""
+def parse_origin_pattern(
+    text: str, problems: Problems, option: str, *, suggest: bool = True
+) -> OriginSpec | None:
+    """Validate one string entry of ``allow_origins``; problems go to ``problems``.
+
+    Every hint that suggests a spelling suggests the final canonical form
+    (:func:`canonical_form`), so a second round never finds another problem.
+    """
     if text == "*":
         return OriginSpec("any", "", "", None, text)
     if text.lower() == "null":
@@ -216,23 +276,27 @@ def parse_origin_pattern(text: str, problems: Problems, option: str) -> OriginSp
     if re.fullmatch(_SCHEME, scheme.lower()) is None:
         problems.add("EC010", option, text, "the scheme is not valid", "use http or https")
         return None
+    suggestion = canonical_form(text) if suggest else None
+    if suggestion is not None and _problems_of(suggestion):
+        suggestion = None  # never suggest a spelling that is itself refused
+    fix = None if suggestion is None or suggestion == text else f"write {suggestion!r}"
     if scheme != scheme.lower():
         problems.add(
             "EC009", option, text, "the scheme is not lowercase",
-            f"browsers send {scheme.lower()!r}; write {scheme.lower() + '://' + rest!r}",
+            fix or f"write {scheme.lower()!r}",
         )
         return None
     cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=-1)
     if cut >= 0:
         problems.add(
             "EC006", option, text, "an origin is scheme://host[:port] and nothing more",
-            f"write {scheme + '://' + rest[:cut]!r}",
+            fix or f"write {scheme + '://' + rest[:cut]!r}",
         )
         return None
     if "@" in rest:
         problems.add(
             "EC007", option, text, "browsers never send userinfo in Origin",
-            f"write {scheme + '://' + rest.rpartition('@')[2]!r}",
+            fix or f"write {scheme + '://' + rest.rpartition('@')[2]!r}",
         )
         return None
     if rest.startswith("["):
@@ -250,14 +314,14 @@ def parse_origin_pattern(text: str, problems: Problems, option: str) -> OriginSp
             if port_text != str(int(port_text)):
                 problems.add(
                     "EC009", option, text, "the port has leading zeros",
-                    f"write :{int(port_text)}",
+                    fix or f"write :{int(port_text)}",
                 )
                 return None
             if DEFAULT_PORTS.get(scheme) == port_text:
                 problems.add(
                     "EC008", option, text,
                     f"port {port_text} is the default for {scheme}: browsers omit it",
-                    f"write {scheme + '://' + host!r}",
+                    fix or f"write {scheme + '://' + host!r}",
                 )
                 return None
             port = port_text
@@ -279,7 +343,7 @@ def parse_origin_pattern(text: str, problems: Problems, option: str) -> OriginSp
             "use https://*.example.com, or a compiled re.Pattern for anything else",
         )
         return None
-    canonical = _canonical_host(host, problems, option, text)
+    canonical = _canonical_host(host, problems, option, text, fix)
     if canonical is None:
         return None
     if kind == "subdomains":
@@ -296,4 +360,31 @@ def parse_origin_pattern(text: str, problems: Problems, option: str) -> OriginSp
                 "list your own registrable domain, e.g. 'https://*.example.com'",
             )
             return None
+    if scheme not in ("http", "https") and not scheme.endswith("-extension"):
+        warnings.warn(
+            f"{option} entry {text!r}: browsers send Origin with http or https (and "
+            "browser-extension schemes such as chrome-extension://); a "
+            f"{scheme!r} origin never arrives",
+            EdgeCORSWarning,
+            stacklevel=4,
+        )
     return OriginSpec(kind, scheme, canonical, port, text)
+
+
+def _problems_of(text: str) -> bool:
+    """Whether a spelling is itself refused (a suggestion must never be)."""
+    found = _Collector()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EdgeCORSWarning)
+        parse_origin_pattern(text, found, "allow_origins", suggest=False)  # type: ignore[arg-type]
+    return bool(found.items)
+
+
+class _Collector:
+    """A stand-in problem collector for :func:`_problems_of`."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, code: str, *_: object) -> None:
+        self.items.append(code)

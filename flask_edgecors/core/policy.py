@@ -15,6 +15,8 @@ from .errors import Problems
 from .origin_lookup import CallableOriginSource
 from .origin_matching import OriginMatcher
 from .validation import (
+    MAX_CACHE_TTL,
+    MAX_CALLBACK_TIMEOUT,
     OriginEntry,
     check_bool,
     check_positive_int,
@@ -125,10 +127,11 @@ class CORSPolicy:
                 origin_cache_size, "origin_cache_size", problems
             ),
             "origin_cache_ttl": validate_seconds(
-                origin_cache_ttl, "origin_cache_ttl", False, problems
+                origin_cache_ttl, "origin_cache_ttl", False, MAX_CACHE_TTL, problems
             ),
             "origin_callback_timeout": validate_seconds(
-                origin_callback_timeout, "origin_callback_timeout", True, problems
+                origin_callback_timeout, "origin_callback_timeout", True, MAX_CALLBACK_TIMEOUT,
+                problems,
             ),
             "name": name,
         }

@@ -166,12 +166,13 @@ class PreflightRules:
         key = (origin, method, request_headers, private_network)
         try:
             result = cache.get(key)
-        except TypeError:  # a value that is not a str (PEP 3333 says it must be)
-            return PreflightResult(Reason.ORIGIN_NOT_ALLOWED, None, ())
+            size = len(origin) + len(method) + len(request_headers or "")
+            size += len(private_network or "")
+        except TypeError:  # a value that is not a str (PEP 3333 says it must be): uncached
+            return self._decide(origin, method, request_headers, private_network)
         if result is None:
             result = self._decide(origin, method, request_headers, private_network)
-            size = len(origin) + len(method) + len(request_headers or "")
-            if size + len(private_network or "") <= _CACHE_MAX_KEY:
+            if size <= _CACHE_MAX_KEY:
                 if len(cache) >= CACHE_SIZE:
                     cache.clear()
                 cache[key] = result

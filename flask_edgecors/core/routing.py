@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from .compiled import CompiledPolicy
     from .errors import Problems
 
-__all__ = ["RouteTable", "ambiguous_path_policy", "remove_dot_segments"]
+__all__ = ["RouteTable", "ambiguous_path_policy", "merge_slashes", "remove_dot_segments"]
+
+_SLASHES = re.compile(r"/{2,}")
 
 @functools.cache
 def ambiguous_path_policy() -> CompiledPolicy:
@@ -30,6 +32,11 @@ def ambiguous_path_policy() -> CompiledPolicy:
     normalises it: no origin is allowed (a regular expression that never matches), so the path
     gets no CORS at all (fail closed: upstream CORS headers are stripped too)."""
     return CORSPolicy(allow_origins=[re.compile(r"(?!)")], name="ambiguous-path").compiled
+
+
+def merge_slashes(path: str) -> str:
+    """``/a//b///c`` -> ``/a/b/c``: what a backend that merges slashes serves."""
+    return _SLASHES.sub("/", path)
 
 
 def remove_dot_segments(path: str) -> str:
@@ -121,16 +128,18 @@ class RouteTable:
     def lookup(self, path: str) -> CompiledPolicy | None:
         """The policy of the longest segment-aligned prefix of ``path`` (``None``: no CORS).
 
-        A path with dot segments (``/public/../admin``) is read both as sent and as a backend
-        that normalises it (RFC 3986 "remove_dot_segments") would read it; when the two readings
-        fall under different policies the path is ambiguous and gets
-        :func:`ambiguous_path_policy`, which allows no origin.
+        A path with dot segments (``/public/../admin``) or empty segments (``/api/x//../admin``)
+        is read as sent and as backends that normalise it would read it (RFC 3986
+        "remove_dot_segments"; merged slashes first, as ``posixpath.normpath``, nginx's
+        ``merge_slashes`` and Go's ``path.Clean`` do); when the readings fall under different
+        policies the path is ambiguous and gets :func:`ambiguous_path_policy`, which allows no
+        origin.
         """
         policy = self._longest(path)
-        if "/." in path:
-            normalised = self._longest(remove_dot_segments(path))
-            if normalised is not policy:
-                return ambiguous_path_policy()
+        if "/." in path or "//" in path:
+            for reading in (remove_dot_segments(path), remove_dot_segments(merge_slashes(path))):
+                if self._longest(reading) is not policy:
+                    return ambiguous_path_policy()
         return policy
 
     def _longest(self, path: str) -> CompiledPolicy | None:

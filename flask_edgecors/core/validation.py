@@ -26,6 +26,10 @@ OriginCheck = Callable[[str], bool]
 OriginEntry = str | re.Pattern[str] | OriginCheck
 CHROMIUM_MAX_AGE_CAP = 7200
 MAX_AGE_LIMIT = 86400
+#: Longest wait for a callable origin source: a browser request should not hang longer.
+MAX_CALLBACK_TIMEOUT = 60.0
+#: Longest a callable origin source's answer is remembered.
+MAX_CACHE_TTL = 86400.0
 
 
 def as_list(value: Any, option: str, problems: Problems) -> list[Any]:
@@ -223,8 +227,9 @@ def validate_max_age(value: Any, problems: Problems) -> int | None:
     return value
 
 def validate_seconds(
-    value: Any, option: str, optional: bool, problems: Problems
+    value: Any, option: str, optional: bool, limit: float, problems: Problems
 ) -> float | None:
+    """A positive number of seconds, at most ``limit`` (``None`` too when ``optional``)."""
     if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
@@ -233,8 +238,13 @@ def validate_seconds(
             f"write {option}=2.0" + (" or None" if optional else ""),
         )
         return 1.0
+    if not value <= limit:  # also refuses inf (and NaN, which is not > 0 above)
+        problems.add(
+            "EC037", option, value, f"{option} must be at most {limit:g} seconds",
+            f"write a value between 0 and {limit:g}, e.g. {option}=2.0",
+        )
+        return 1.0
     return float(value)
-
 
 
 #: The values of the middleware's enumerated options.

@@ -24,7 +24,7 @@ from typing import Any
 
 from flask_edgecors.config.files import load_policy_file, validate_policy_file
 from flask_edgecors.core.errors import ConfigurationError, EdgeCORSWarning
-from flask_edgecors.core.origins import is_loopback_host, split_request_origin
+from flask_edgecors.core.origins import is_loopback_host
 from flask_edgecors.core.policy import CORSPolicy
 from flask_edgecors.core.validation import CHROMIUM_MAX_AGE_CAP
 
@@ -98,12 +98,23 @@ def policy_risks(policy: CORSPolicy, where: str) -> list[Finding]:
             elif entry.startswith("http://") and not _is_loopback(entry):
                 risk("R004", f"{entry!r} is plain http: anyone on the network path can "
                      "impersonate it")
+            scheme = entry.partition("://")[0]
+            if entry != "*" and scheme not in ("http", "https") and not scheme.endswith(
+                "-extension"
+            ):
+                risk("R017", f"{entry!r}: browsers send Origin with http or https (or a "
+                     "browser-extension scheme), never {scheme}://; this entry never matches")
         elif isinstance(entry, re.Pattern):
             risk("R005", f"regex origin {entry.pattern!r}: check it is anchored where you "
                  "think (fullmatch) and escapes its dots")
         else:
             risk("R006", f"callable origin {getattr(entry, '__name__', entry)!r}: its answers "
                  f"are cached for {policy.origin_cache_ttl}s; make sure it fails closed")
+    for name in policy.allow_headers:
+        if (name != "*" and any(ch in name for ch in "*^$|+")) or ".*" in name:
+            risk("R016", f"allow_headers entry {name!r} looks like a pattern, but header names "
+                 "are matched literally (case-insensitively): list each header name, or use "
+                 "allow_headers=['*'] for any")
     if "*" in policy.allow_headers:
         risk("R007", "allow_headers=['*']: any request header is accepted (Authorization "
              "excepted); list the headers the API reads")
@@ -122,8 +133,13 @@ def policy_risks(policy: CORSPolicy, where: str) -> list[Finding]:
 
 
 def _is_loopback(origin: str) -> bool:
-    parts = split_request_origin(origin)
-    return parts is not None and is_loopback_host(parts[1])
+    """Whether an origin entry (exact, ``:*`` or ``*.`` pattern) names a loopback host."""
+    authority = origin.partition("://")[2]
+    if authority.startswith("["):
+        host = authority[: authority.find("]") + 1]
+    else:
+        host = authority.partition(":")[0]
+    return is_loopback_host(host.removeprefix("*."))
 
 
 def policy_file_findings(path: str) -> list[Finding]:

@@ -100,19 +100,39 @@ def cross_origin(
     """Give one route its own CORS policy: a registered name, a ``CORSPolicy``, or keywords.
 
     ``cross_origin("partners")`` names a policy added with ``EdgeCORS.add_policy``: an unknown
-    name fails at ``init_app`` (or when the route is registered after it).
+    name fails at ``init_app``; a route registered after ``init_app`` naming an unknown policy
+    gets no CORS (logged, and reported by ``flask edgecors check``).
     ``cross_origin(allow_origins=[...], ...)`` builds and validates a ``CORSPolicy`` right away,
-    so a bad option fails at import time; a typo'd keyword is a ``TypeError``.
+    so a bad option fails at import time; a typo'd keyword is a ``TypeError``.  A view that is
+    also marked ``@no_cors`` is a ``ConfigurationError`` (EC040), in either order.
     """
     marker = _marker_for(policy, options)
 
     def attach(view: F) -> F:
         if not callable(view):
             raise TypeError(f"cross_origin(...) decorates a view function or class, not {view!r}")
-        setattr(view, MARKER_ATTR, marker)
+        _attach(view, marker)
         return view
 
     return attach
+
+
+def _attach(view: object, marker: RouteCORS) -> None:
+    """Put ``marker`` on ``view``; @no_cors and @cross_origin on one view contradict each other."""
+    existing = getattr(view, MARKER_ATTR, None)
+    if isinstance(existing, RouteCORS) and existing.off != marker.off:
+        name = getattr(view, "__qualname__", repr(view))
+        raise ConfigurationError(
+            [
+                Problem(
+                    "EC040", "cross_origin", name,
+                    f"the view {name!r} is marked both @no_cors and @cross_origin",
+                    "keep @no_cors to switch CORS off for this route, or @cross_origin to give "
+                    "it a policy, not both",
+                )
+            ]
+        )
+    setattr(view, MARKER_ATTR, marker)
 
 
 def _marker_for(policy: object, options: dict[str, Any]) -> RouteCORS:
@@ -171,15 +191,23 @@ def no_cors(view: Any = None, /) -> Any:
         return no_cors
     if not callable(view):
         raise TypeError(f"no_cors decorates a view function or class, not {view!r}")
-    setattr(view, MARKER_ATTR, _NO_CORS)
+    _attach(view, _NO_CORS)
     return view
 
 
 def route_marker(view: object) -> RouteCORS | None:
-    """The marker a decorator attached to ``view`` (or to its ``MethodView`` class), if any."""
-    marker = getattr(view, MARKER_ATTR, None)
-    if marker is None:
-        view_class = getattr(view, "view_class", None)
-        if view_class is not None:
-            marker = getattr(view_class, MARKER_ATTR, None)
-    return marker if isinstance(marker, RouteCORS) else None
+    """The marker a decorator attached to ``view`` or to its ``MethodView`` class, if any.
+
+    When both carry one, ``no_cors`` on either wins (CORS stays off), else the view's own.
+    """
+    markers = [
+        marker
+        for marker in (
+            getattr(view, MARKER_ATTR, None),
+            getattr(getattr(view, "view_class", None), MARKER_ATTR, None),
+        )
+        if isinstance(marker, RouteCORS)
+    ]
+    if any(marker.off for marker in markers):
+        return _NO_CORS
+    return markers[0] if markers else None

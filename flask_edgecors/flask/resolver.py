@@ -118,7 +118,8 @@ class FlaskResolver(ResponseResolver):
             policy = self.policy_of(route.endpoint)
             if policy is None or not preflight or route.endpoint is None:
                 return policy
-            return self._narrow(environ, policy, route, method.upper())  # type: ignore[union-attr]
+            requested = method.upper() if isinstance(method, str) else _INVALID_METHOD
+            return self._narrow(environ, policy, route, requested)
         except Exception:
             # Never a 500 from the CORS layer: Flask answers this request itself.
             logger.exception(

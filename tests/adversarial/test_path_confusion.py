@@ -2,8 +2,8 @@
 
 Sources: CVE-2024-6866 (flask-cors matched resource paths case-insensitively), CVE-2024-6844
 (flask-cors turned ``+`` in paths into spaces), CVE-2024-6839 (flask-cors let a broader
-regex path win over a more specific one); DESIGN §9 and routing.py (longest segment-aligned
-prefix on the raw ``PATH_INFO``).
+regex path win over a more specific one); docs/design.md, "Route tables" (longest
+segment-aligned prefix on the raw ``PATH_INFO``).
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def test_dot_segments_that_change_the_policy_get_no_cors(
 
 def test_an_ambiguous_path_refuses_preflights_and_strips_upstream_cors() -> None:
     """[path-confusion] An ambiguous path answers preflights 403 and lets no upstream CORS out.
-    Source: RFC 3986 §5.2.4; DESIGN §9 (the edge owns the CORS headers).
+    Source: RFC 3986 §5.2.4; docs/design.md, "Upstream headers and two layers".
     """
     from .conftest import reflecting_app
 
@@ -110,3 +110,31 @@ def test_an_ambiguous_path_refuses_preflights_and_strips_upstream_cors() -> None
     status, headers, _ = call_raw(app, environ_for(EVIL, "GET", "/public/../api/keys"))
     assert cors_headers(headers) == {}
     assert ("Vary", "Origin") in headers
+
+
+CARVED = CORSMiddleware(
+    hello_app,
+    routes={"/api": PRIVATE, "/api/admin": None},
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        pytest.param("/api/x//../admin/users", None, id="merged-slash-dot-dot-into-carve-out"),
+        pytest.param("/api//admin/users", None, id="empty-segment-before-carve-out"),
+        pytest.param("/api/x///../../admin", None, id="several-empty-segments"),
+        pytest.param("/api/x//y", ALLOWED, id="empty-segment-same-policy"),
+        pytest.param("/api/admin/../x", None, id="carve-out-dot-dot-out"),
+    ],
+)
+def test_merged_slashes_that_change_the_policy_get_no_cors(path: str, expected: str | None) -> None:
+    """[path-confusion] ``/api/x//../admin/users`` is ``/api/admin/users`` to a backend that
+    merges slashes before removing dot segments (``posixpath.normpath``, nginx
+    ``merge_slashes``, Go's ``path.Clean``): the carve-out must hold, so no origin is allowed.
+    Source: RFC 3986 §5.2.4; docs/design.md, "Route tables".
+    """
+    _, headers, _ = call_raw(CARVED, environ_for(ALLOWED, "GET", path))
+    cors = cors_headers(headers)
+    assert cors.get("access-control-allow-origin") == expected
+    assert ("access-control-allow-credentials" in cors) == (expected is not None)

@@ -52,6 +52,15 @@ def _read_policy_file(tmp_name: str) -> Callable[[], object]:
     return trigger
 
 
+def _no_cors_and_cross_origin() -> object:
+    from flask_edgecors import cross_origin, no_cors
+
+    def view() -> str:
+        return "x"
+
+    return no_cors(cross_origin(allow_origins=[APP_ORIGIN])(view))
+
+
 def _policy_from_mapping(data: dict[str, Any]) -> Callable[[], object]:
     def trigger() -> object:
         from flask_edgecors.config import policy_from_mapping
@@ -121,6 +130,11 @@ TRIGGERS: dict[str, tuple[Callable[[], object], str]] = {
         ),
         "origins",
     ),
+    "EC037": (_policy(allow_origins=[lambda o: True], origin_callback_timeout=1e12),
+              "origin_callback_timeout"),
+    "EC038": (_policy(allow_origins=["http://[fe80::1%eth0]"]), "allow_origins"),
+    "EC039": (_policy(allow_origins=["http://xn--zz.example.com"]), "allow_origins"),
+    "EC040": (_no_cors_and_cross_origin, "cross_origin"),
 }
 
 RETIRED = {code for code, summary in ERROR_CODES.items() if summary.startswith("retired")}
@@ -209,13 +223,17 @@ def test_middleware_reports_its_own_and_the_policys_problems_together() -> None:
         pytest.param("https://app.example.com/", "EC006", "'https://app.example.com'", id="slash"),
         pytest.param("https://app.example.com/a", "EC006", "'https://app.example.com'", id="path"),
         pytest.param("https://app.example.com?x", "EC006", "'https://app.example.com'", id="query"),
-        pytest.param("HTTPS://app.example.com", "EC009", "'https'", id="upper-scheme"),
-        pytest.param("https://APP.example.com", "EC009", "'app.example.com'", id="upper-host"),
+        pytest.param("HTTPS://app.example.com", "EC009", "'https://app.example.com'",
+                     id="upper-scheme"),
+        pytest.param("https://APP.example.com", "EC009", "'https://app.example.com'",
+                     id="upper-host"),
         pytest.param("https://bücher.example", "EC009", "xn--", id="unicode-host"),
-        pytest.param("https://app.example.com.", "EC009", "'app.example.com'", id="trailing-dot"),
+        pytest.param("https://app.example.com.", "EC009", "'https://app.example.com'",
+                     id="trailing-dot"),
         pytest.param("https://[::0001]", "EC009", "[::1]", id="ipv6-not-compressed"),
         pytest.param("http://127.1", "EC009", "127.0.0.1", id="short-ipv4"),
-        pytest.param("https://app.example.com:0443", "EC009", ":443", id="leading-zero-port"),
+        pytest.param("https://app.example.com:0443", "EC009", "'https://app.example.com'",
+                     id="leading-zero-port"),
         pytest.param("http://localhost:80", "EC008", "'http://localhost'", id="default-port"),
         pytest.param("https://app.example.com:99999", "EC010", ":8080", id="port-range"),
         pytest.param("*.example.com", "EC010", "https://", id="no-scheme"),
@@ -348,3 +366,98 @@ def test_a_generator_of_origins_is_accepted_once() -> None:
 def test_package_exports_the_public_core_api() -> None:
     for name in ("CORSPolicy", "CORSMiddleware", "ConfigurationError", "EdgeCORSWarning"):
         assert name in flask_edgecors.__all__
+
+
+@pytest.mark.parametrize(
+    ("written", "browser_form"),
+    [
+        # WHATWG URL host parsing (UTS 46, non-transitional): ß and final ς are kept.
+        pytest.param("https://straße.de", "https://xn--strae-oqa.de", id="sharp-s"),
+        pytest.param("https://faß.de", "https://xn--fa-hia.de", id="sharp-s-final"),
+        pytest.param("https://βόλος.com", "https://xn--nxasmm1c.com", id="final-sigma"),
+        pytest.param("https://bücher.example", "https://xn--bcher-kva.example", id="umlaut"),
+        pytest.param("https://Bücher.example:443", "https://xn--bcher-kva.example",
+                     id="upper-case-and-default-port"),
+    ],
+)
+def test_an_internationalised_host_is_told_the_form_browsers_send(
+    written: str, browser_form: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        CORSPolicy(allow_origins=[written])
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].hint == f"write {browser_form!r}"
+    CORSPolicy(allow_origins=[browser_form])  # following the hint is enough
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        pytest.param("https://ＡＰＰ.example", id="fullwidth"),
+        pytest.param("https://a\u3002example.com", id="ideographic-full-stop"),
+        pytest.param("https://a\u200db.example", id="zero-width-joiner"),
+    ],
+)
+def test_no_hint_is_computed_where_browsers_map_the_host_first(written: str) -> None:
+    """A wrong hint could name someone else's domain: where the browser would map characters
+    before encoding (compatibility forms, dot look-alikes, joiners), no spelling is suggested."""
+    with pytest.raises(ConfigurationError) as caught:
+        CORSPolicy(allow_origins=[written])
+    assert caught.value.codes == ("EC009",)
+    assert not caught.value.problems[0].hint.startswith("write '")
+
+
+@pytest.mark.parametrize(
+    ("origin", "code"),
+    [
+        pytest.param("http://[fe80::1%eth0]", "EC038", id="zone-name"),
+        pytest.param("http://[::1%lo]", "EC038", id="loopback-zone"),
+        pytest.param("http://[fe80::1%25eth0]:8080", "EC038", id="encoded-zone"),
+        pytest.param("http://xn--f", "EC039", id="truncated-punycode"),
+        pytest.param("http://xn--zz.example.com", "EC039", id="invalid-punycode"),
+        pytest.param("https://xn--app.example.com", "EC039", id="decodes-to-ascii"),
+    ],
+)
+def test_origins_no_browser_can_send_are_refused(origin: str, code: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        CORSPolicy(allow_origins=[origin], allow_credentials=True)
+    assert caught.value.codes == (code,)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        pytest.param("https://App.Example.com:443", id="case-and-default-port"),
+        pytest.param("HTTPS://user@APP.example.com:0443/path/", id="everything-at-once"),
+        pytest.param("http://[0:0:0:0:0:0:0:1]:80", id="ipv6-and-default-port"),
+        pytest.param("https://*.Example.COM:*", id="wildcards"),
+    ],
+)
+def test_one_round_of_hints_is_enough(written: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        CORSPolicy(allow_origins=[written])
+    hint = caught.value.problems[0].hint
+    assert hint.startswith("write '")
+    CORSPolicy(allow_origins=[hint.split("'")[1]])
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        pytest.param("origin_callback_timeout", 1e12, id="timeout-huge"),
+        pytest.param("origin_callback_timeout", float("inf"), id="timeout-inf"),
+        pytest.param("origin_callback_timeout", 61, id="timeout-over-a-minute"),
+        pytest.param("origin_cache_ttl", float("inf"), id="ttl-inf"),
+        pytest.param("origin_cache_ttl", 10**9, id="ttl-huge"),
+    ],
+)
+def test_time_limits_outside_a_sane_range_are_refused(option: str, value: float) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        CORSPolicy(allow_origins=[lambda origin: True], **{option: value})
+    assert caught.value.codes == ("EC037",)
+
+
+def test_an_origin_scheme_browsers_never_send_is_warned_about() -> None:
+    with pytest.warns(EdgeCORSWarning, match="never arrives"):
+        CORSPolicy(allow_origins=["ftp://b.example"])
+    CORSPolicy(allow_origins=["chrome-extension://abcdefghijklmnopabcdefghijklmnop"])

@@ -164,3 +164,44 @@ def test_app_sending_an_empty_header_name_is_not_turned_into_our_500() -> None:
             lambda status, headers, exc_info=None: seen.append(headers),  # type: ignore[arg-type,return-value,func-returns-value]
         )
     assert ("Access-Control-Allow-Origin", APP_ORIGIN) in seen[0]
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        pytest.param({"HTTP_ORIGIN": b"https://app.example.com"}, id="bytes-origin"),
+        pytest.param({"HTTP_ORIGIN": b"https://app.example.com", "REQUEST_METHOD": "OPTIONS",
+                      "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "PUT"}, id="bytes-origin-preflight"),
+        pytest.param({"HTTP_ORIGIN": APP_ORIGIN, "REQUEST_METHOD": "OPTIONS",
+                      "HTTP_ACCESS_CONTROL_REQUEST_METHOD": None}, id="none-method"),
+        pytest.param({"HTTP_ORIGIN": APP_ORIGIN, "REQUEST_METHOD": "OPTIONS",
+                      "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "PUT",
+                      "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": 7}, id="int-request-headers"),
+        pytest.param({"HTTP_ORIGIN": ["https://app.example.com"]}, id="list-origin"),
+    ],
+)
+@pytest.mark.parametrize(
+    "policy",
+    [
+        pytest.param(POLICY, id="exact"),
+        pytest.param(CORSPolicy(allow_origins=["https://*.example.com"],
+                                allow_methods=["*"], allow_headers=["*"]), id="wildcards"),
+        pytest.param(CORSPolicy(allow_origins=[lambda origin: True]), id="callable"),
+    ],
+)
+def test_non_str_environ_values_are_refused_not_a_type_error(
+    environ: dict[str, object], policy: CORSPolicy
+) -> None:
+    """PEP 3333 says environ values are str; a layer must still answer anything else as "not
+    an allowed origin" rather than raise out of the middleware."""
+    from flask_edgecors import CORSMiddleware
+
+    seen: list[tuple[str, list[tuple[str, str]]]] = []
+    full = {"REQUEST_METHOD": "GET", "PATH_INFO": "/r", "wsgi.url_scheme": "http", **environ}
+    body = CORSMiddleware(RecordingApp(), policy)(
+        full, lambda status, headers, exc_info=None: seen.append((status, headers))
+    )
+    b"".join(body)
+    status, headers = seen[0]
+    assert not status.startswith("5")
+    assert cors_header_names(headers) == []

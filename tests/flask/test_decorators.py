@@ -208,3 +208,41 @@ def test_method_view_route_policy(view_class: type[MethodView]) -> None:
     assert put.text == "replaced"
     assert put.headers["Access-Control-Allow-Origin"] == PARTNER_ORIGIN
     preflight(client, "/items", APP_ORIGIN, "PUT", status=403)
+
+
+@pytest.mark.parametrize(
+    "decorate",
+    [
+        pytest.param(lambda v: no_cors(cross_origin(allow_origins=[APP_ORIGIN])(v)),
+                     id="no-cors-above"),
+        pytest.param(lambda v: cross_origin(allow_origins=[APP_ORIGIN])(no_cors(v)),
+                     id="cross-origin-above"),
+    ],
+)
+def test_no_cors_and_cross_origin_on_one_view_is_an_error_naming_it(
+    decorate: Callable[[Callable[[], str]], object],
+) -> None:
+    def internal_report() -> str:
+        return "x"
+
+    with pytest.raises(ConfigurationError) as info:
+        decorate(internal_report)
+    assert info.value.codes == ("EC040",)
+    assert "internal_report" in str(info.value)
+
+
+def test_no_cors_on_a_method_view_class_wins_over_its_decorators_list() -> None:
+    @no_cors
+    class Locked(MethodView):
+        decorators: ClassVar[list[Callable[..., Any]]] = [
+            cross_origin(allow_origins=[PARTNER_ORIGIN])
+        ]
+
+        def get(self) -> str:
+            return "locked"
+
+    app = Flask("locked")
+    EdgeCORS().init_app(app, allow_origins=[APP_ORIGIN])
+    app.add_url_rule("/locked", view_func=Locked.as_view("locked"))
+    res = TestApp(app).get("/locked", headers={"Origin": PARTNER_ORIGIN}, status=200)
+    assert "Access-Control-Allow-Origin" not in res.headers

@@ -6,7 +6,7 @@ import pytest
 from flask import Blueprint, Flask, abort, request
 from webtest import TestApp
 
-from flask_edgecors import EdgeCORS, cross_origin
+from flask_edgecors import EdgeCORS, cross_origin, no_cors
 from tests.flask.helpers import APP_DEFAULT, APP_ORIGIN, PARTNER_ORIGIN, preflight
 
 
@@ -235,3 +235,107 @@ def test_untrusted_host_gets_the_app_default_and_flasks_own_400() -> None:
     ok = client.put("/x", headers={"Origin": APP_ORIGIN}, extra_environ={"HTTP_HOST": "api.test"},
                     status=200)
     assert ok.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+
+
+OTHER_ORIGIN = "https://other.example"
+
+
+def items_with_three_policies() -> Flask:
+    """GET uses the app default, DELETE is @no_cors, PUT has a route policy for another origin."""
+    app = Flask("per-method")
+    EdgeCORS().init_app(
+        app, allow_origins=[APP_ORIGIN], allow_methods=["GET", "PUT", "DELETE"],
+        allow_headers=["X-Token"], max_age=600,
+    )
+
+    @app.get("/items/<int:item_id>")
+    def get_item(item_id: int) -> str:
+        return "item"
+
+    @app.delete("/items/<int:item_id>")
+    @no_cors
+    def delete_item(item_id: int) -> str:
+        return "deleted"
+
+    @app.put("/items/<int:item_id>")
+    @cross_origin(allow_origins=[OTHER_ORIGIN], allow_methods=["PUT"], allow_headers=["X-Token"])
+    def put_item(item_id: int) -> str:
+        return "replaced"
+
+    return app
+
+
+def test_a_preflight_advertises_only_methods_whose_own_rule_allows_the_origin() -> None:
+    """The browser caches Allow-Methods per origin and URL: advertising PUT or DELETE here would
+    let it send them later without a preflight, to views whose policy refuses this origin
+    (docs/design.md, "Flask layer")."""
+    client = TestApp(items_with_three_policies())
+    res = preflight(client, "/items/1", APP_ORIGIN, "GET", headers="X-Token", status=204)
+    assert res.headers["Access-Control-Allow-Methods"] == "GET"
+    assert res.headers["Access-Control-Max-Age"] == "600"
+    preflight(client, "/items/1", APP_ORIGIN, "PUT", headers="X-Token", status=403)
+    res = preflight(client, "/items/1", OTHER_ORIGIN, "PUT", headers="X-Token", status=204)
+    assert res.headers["Access-Control-Allow-Methods"] == "PUT"
+    # DELETE is @no_cors: its preflight reaches Flask, which answers OPTIONS without CORS.
+    res = preflight(client, "/items/1", APP_ORIGIN, "DELETE", headers="X-Token", status=200)
+    assert "Access-Control-Allow-Origin" not in res.headers
+
+
+def options_route(allow_methods: list[str]) -> Flask:
+    app = Flask("options-route")
+    EdgeCORS().init_app(
+        app, allow_origins=[APP_ORIGIN], allow_methods=allow_methods, allow_credentials=True
+    )
+
+    @app.route("/probe", methods=["GET", "OPTIONS"])
+    def probe() -> str:
+        return "probe"
+
+    @app.get("/plain")
+    def plain() -> str:
+        return "plain"
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "allow_methods",
+    [pytest.param(["*"], id="star"), pytest.param(["GET", "OPTIONS"], id="explicit")],
+)
+def test_options_listed_by_the_route_is_allowed_under_star_and_an_explicit_list(
+    allow_methods: list[str],
+) -> None:
+    client = TestApp(options_route(allow_methods))
+    res = preflight(client, "/probe", APP_ORIGIN, "OPTIONS", status=204)
+    assert "OPTIONS" in [m.strip() for m in res.headers["Access-Control-Allow-Methods"].split(",")]
+
+
+def test_options_flask_answers_automatically_is_not_a_method_the_route_serves() -> None:
+    client = TestApp(options_route(["*"]))
+    res = preflight(client, "/plain", APP_ORIGIN, "OPTIONS", status=403)
+    assert "Access-Control-Allow-Origin" not in res.headers
+    res = preflight(client, "/plain", APP_ORIGIN, "GET", status=204)
+    assert res.headers["Access-Control-Allow-Methods"] == "GET, HEAD"
+
+
+@pytest.mark.parametrize(
+    ("credentials", "allow"),
+    [pytest.param(False, "PATCH, Patch", id="no-credentials"),
+     pytest.param(True, "PATCH, Patch", id="credentials")],
+)
+def test_star_allows_a_method_in_another_case_and_reflects_it_as_sent(
+    credentials: bool, allow: str
+) -> None:
+    """Werkzeug routes ``Patch`` to the PATCH view; browsers compare Allow-Methods byte for
+    byte, so the method is listed as sent (docs/design.md, "Flask layer")."""
+    app = Flask("case-star")
+    EdgeCORS().init_app(
+        app, allow_origins=[APP_ORIGIN], allow_methods=["*"], allow_credentials=credentials
+    )
+
+    @app.patch("/x")
+    def x() -> str:
+        return "x"
+
+    res = preflight(TestApp(app), "/x", APP_ORIGIN, "Patch", status=204)
+    assert res.headers["Access-Control-Allow-Methods"] == allow

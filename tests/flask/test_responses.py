@@ -131,3 +131,20 @@ def test_cors_headers_a_view_sets_itself_are_replaced() -> None:
 
     res = TestApp(app).get("/legacy", headers={"Origin": APP_ORIGIN}, status=200)
     assert res.headers.getall("Access-Control-Allow-Origin") == [APP_ORIGIN]
+
+
+def test_the_cors_readable_500_is_visible_to_flasks_own_test_client() -> None:
+    """Nothing was sent when the app raised before its response: the middleware passes no
+    ``exc_info``, so Werkzeug's test client shows the 500 instead of re-raising (PEP 3333)."""
+    app = Flask("test-client")
+    app.config["TESTING"] = True  # Flask propagates the exception to the CORS layer
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise Teapot
+
+    EdgeCORS().init_app(app, allow_origins=[APP_ORIGIN], propagate_exceptions=False)
+    response = app.test_client().get("/boom", headers={"Origin": APP_ORIGIN})
+    assert response.status_code == 500
+    assert response.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+    assert response.headers["Vary"] == "Origin"
