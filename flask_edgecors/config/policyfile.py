@@ -10,7 +10,6 @@ keyword arguments.  Each problem CORSPolicy reports is relocated to its key path
 from __future__ import annotations
 
 import difflib
-import inspect
 import json
 import re
 import warnings
@@ -18,6 +17,7 @@ from dataclasses import replace as _replace
 from typing import TYPE_CHECKING, Any
 
 from flask_edgecors.core.errors import ConfigurationError, EdgeCORSWarning, Problem, Problems
+from flask_edgecors.core.policy import POLICY_OPTIONS as CORE_POLICY_OPTIONS
 from flask_edgecors.core.policy import CORSPolicy
 from flask_edgecors.core.routing import RouteTable
 from flask_edgecors.core.validation import check_middleware_options
@@ -30,11 +30,7 @@ SERVICE_VAR = "EDGECORS_SERVICE"
 FILE_VAR = "EDGECORS_POLICY_FILE"
 
 #: CORSPolicy's keyword arguments (``name`` comes from the table key in a file).
-POLICY_OPTIONS: tuple[str, ...] = tuple(
-    name
-    for name, param in inspect.signature(CORSPolicy).parameters.items()
-    if param.kind is inspect.Parameter.KEYWORD_ONLY
-)
+POLICY_OPTIONS = CORE_POLICY_OPTIONS
 _LIST_OPTIONS = frozenset({"allow_origins", "allow_methods", "allow_headers", "expose_headers"})
 _BOOL_OPTIONS = frozenset({
     "allow_credentials", "allow_private_network", "dangerously_allow_insecure_origins",

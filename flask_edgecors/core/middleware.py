@@ -53,7 +53,7 @@ from .headers import (
 )
 from .logsafe import escape_for_log
 from .plan import Plan, Resolver, ResponseResolver, build_plan
-from .policy import CORSPolicy
+from .policy import POLICY_OPTIONS, CORSPolicy
 from .preflight import PREFLIGHT_VARY
 from .stacking import OWNER_KEY, find_inner_layers
 from .validation import check_middleware_options
@@ -77,8 +77,6 @@ _PREFLIGHT_VARY: Header = ("Vary", ", ".join(PREFLIGHT_VARY))
 _ERROR_BODY = b"Internal Server Error"
 _INFO = logging.INFO
 _DEBUG = logging.DEBUG
-#: The keyword arguments of CORSPolicy, accepted as shorthand by CORSMiddleware.
-POLICY_OPTIONS = frozenset(name for name in CORSPolicy.__slots__ if not name.startswith("_"))
 
 
 class CORSMiddleware:
@@ -500,10 +498,10 @@ def _new_plan(
 
 def _refuse_unknown_keywords(options: Mapping[str, Any]) -> None:
     """A misspelt keyword is a ``TypeError`` naming the closest valid one."""
-    unknown = sorted(set(options) - POLICY_OPTIONS)
+    unknown = sorted(set(options) - set(POLICY_OPTIONS))
     if unknown:
-        valid = sorted(POLICY_OPTIONS | {"routes", "resolver", "upstream", "mode", "debug",
-                                         "propagate_exceptions", "on_decision", "source"})
+        valid = sorted({*POLICY_OPTIONS, "routes", "resolver", "upstream", "mode", "debug",
+                        "propagate_exceptions", "on_decision", "source"})
         close = difflib.get_close_matches(unknown[0], valid, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise TypeError(

@@ -8,6 +8,8 @@ per-request work is a dict probe.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from .compiled import CompiledPolicy
@@ -31,7 +33,7 @@ from .validation import (
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["CORSPolicy"]
+__all__ = ["POLICY_OPTIONS", "CORSPolicy"]
 
 
 class CORSPolicy:
@@ -73,6 +75,19 @@ class CORSPolicy:
     origin_callback_timeout: float | None
     name: str | None
     _compiled: CompiledPolicy
+
+    def __new__(cls, *args: Any, **options: Any) -> CORSPolicy:
+        # A misspelt keyword names the closest valid one (type checkers see __init__).
+        known = POLICY_OPTIONS
+        unknown = sorted(set(options) - set(known))
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise TypeError(
+                f"CORSPolicy() got an unexpected keyword argument {unknown[0]!r}{hint}; "
+                f"valid keywords: {', '.join(sorted(known))}"
+            )
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -180,3 +195,9 @@ class CORSPolicy:
             if k in ("name", "allow_origins", "allow_methods", "allow_headers", "allow_credentials")
         )
         return f"CORSPolicy({shown})"
+
+
+#: The keyword arguments of :class:`CORSPolicy`, in the order of its signature.
+POLICY_OPTIONS: tuple[str, ...] = tuple(
+    name for name in inspect.signature(CORSPolicy.__init__).parameters if name != "self"
+)

@@ -35,7 +35,6 @@ Precedence (one function, :func:`.precedence.effective_policy`):
 from __future__ import annotations
 
 import difflib
-import inspect
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +42,7 @@ from flask import Blueprint, Flask
 
 from flask_edgecors.core.errors import ConfigurationError, EdgeCORSWarning, Problem, Problems
 from flask_edgecors.core.middleware import CORSMiddleware
+from flask_edgecors.core.policy import POLICY_OPTIONS as CORE_POLICY_OPTIONS
 from flask_edgecors.core.policy import CORSPolicy
 from flask_edgecors.core.stacking import find_inner_layers
 
@@ -68,7 +68,7 @@ __all__ = [
 CONFIG_PREFIX = "EDGECORS_"
 
 #: Every ``CORSPolicy`` keyword: each one is also an ``EDGECORS_<NAME>`` config key.
-POLICY_OPTIONS: tuple[str, ...] = tuple(inspect.signature(CORSPolicy).parameters)
+POLICY_OPTIONS: tuple[str, ...] = CORE_POLICY_OPTIONS
 #: Keywords of the extension itself (also ``EDGECORS_<NAME>`` config keys).
 EXTENSION_OPTIONS: tuple[str, ...] = (
     "policy",

@@ -461,3 +461,10 @@ def test_an_origin_scheme_browsers_never_send_is_warned_about() -> None:
     with pytest.warns(EdgeCORSWarning, match="never arrives"):
         CORSPolicy(allow_origins=["ftp://b.example"])
     CORSPolicy(allow_origins=["chrome-extension://abcdefghijklmnopabcdefghijklmnop"])
+
+
+def test_a_misspelt_policy_keyword_names_the_closest_valid_one() -> None:
+    with pytest.raises(TypeError, match=r"'allow_origin'.*did you mean 'allow_origins'"):
+        CORSPolicy(allow_origin=[APP_ORIGIN])  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"'alow_credentials'.*did you mean 'allow_credentials'"):
+        CORSMiddleware(lambda e, s: [], allow_origins=[APP_ORIGIN], alow_credentials=True)
