@@ -7,15 +7,22 @@ grant with the route prefixes where it appears, and the middleware warns and log
 
 from __future__ import annotations
 
+import logging
 import re
+import warnings
 from typing import TYPE_CHECKING
+
+from .errors import EdgeCORSWarning
+from .logsafe import escape_for_log
 
 if TYPE_CHECKING:
     from .plan import Plan
     from .policy import CORSPolicy
     from .validation import OriginEntry
 
-__all__ = ["broadening"]
+__all__ = ["announce", "broadening"]
+
+logger = logging.getLogger("flask_edgecors")
 
 Grant = tuple[str, str]
 
@@ -62,3 +69,13 @@ def broadening(old: Plan, new: Plan) -> list[str]:
     return [
         f"new {kind} {label!r} (at {', '.join(at)})" for (kind, label), at in sorted(where.items())
     ]
+
+
+def announce(notes: list[str]) -> None:
+    """Log a reload; a broadening also as a warning and an :class:`EdgeCORSWarning`."""
+    if not notes:
+        logger.info("CORS policy set reloaded")
+        return
+    text = "; ".join(notes)
+    logger.warning("CORS reload broadens access: %s", escape_for_log(text, 4000))
+    warnings.warn(f"CORS reload broadens access: {text}", EdgeCORSWarning, stacklevel=3)

@@ -3,9 +3,9 @@
 Built only by :class:`~flask_edgecors.CORSPolicy`.  It answers the two questions the middleware
 asks per request, in the Fetch standard's terms ("CORS protocol", docs/design.md):
 
-* which headers an actual response gets for a request's ``Origin`` (:attr:`answers` holds the
-  whole answer of every exact origin and of a request without ``Origin``: one dict probe; any
-  other origin goes through :meth:`answer`);
+* which headers an actual response gets for a request's ``Origin`` (:attr:`answers`: the whole
+  answer of every exact origin and of a request without ``Origin`` is stored, one dict probe;
+  any other origin's is computed on lookup);
 * how a preflight is answered (:attr:`preflight_rules`, see :mod:`.preflight`).
 """
 
@@ -16,18 +16,36 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from .preflight import PreflightRules
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from .origin_matching import OriginMatcher
     from .policy import CORSPolicy
     from .preflight import PreflightResult
 
-__all__ = ["ORIGIN_VARY", "CompiledPolicy"]
+__all__ = ["ORIGIN_VARY", "ORIGIN_VARY_ANSWER", "Answers", "CompiledPolicy"]
 
 Header = tuple[str, str]
 
 ORIGIN_VARY = ("Origin",)
 _VARY_ORIGIN: Header = ("Vary", "Origin")
+#: What a response to a request without ``Origin`` gets under any policy: its CORS answer
+#: depends on Origin being present, so it varies on it (docs/design.md, "Vary").
+ORIGIN_VARY_ANSWER: tuple[Header, ...] = (_VARY_ORIGIN,)
+
+
+class Answers(dict[object, tuple[Header, ...]]):
+    """Origin -> answer.  The exact origins' answers are stored once; any other origin's is
+    computed by the policy on lookup (``__missing__``) and not stored, so the mapping stays
+    bounded.  A stored answer is one C-level dict probe: the hot path of every request."""
+
+    __slots__ = ("_policy",)
+
+    def __init__(self, policy: CompiledPolicy) -> None:
+        super().__init__()
+        self._policy = policy
+
+    def __missing__(self, origin: object) -> tuple[Header, ...]:
+        return self._policy._compute(origin)
 
 
 class CompiledPolicy:
@@ -46,6 +64,7 @@ class CompiledPolicy:
         "match",
         "name",
         "policy",
+        "preflight",
         "preflight_rules",
         "refused",
         "star_origin",
@@ -57,13 +76,15 @@ class CompiledPolicy:
     allow_all: bool
     credentials: bool
     star_origin: bool
-    #: Origin (``None``: no ``Origin`` header) -> its whole answer, built once.
-    answers: dict[str | None, tuple[Header, ...]]
+    #: Origin (``None``: no ``Origin`` header) -> its whole answer: built once for exact
+    #: origins, computed on lookup for any other (:class:`Answers`).
+    answers: Answers
     #: The answer for a refused origin: no CORS headers, only ``Vary: Origin``.
     refused: tuple[Header, ...]
     #: True when :attr:`answers` decides every origin (exact origins only).
     complete: bool
     preflight_rules: PreflightRules
+    preflight: Callable[[str, str, str | None, str | None], PreflightResult]
     _tail: tuple[Header, ...]
 
     def __init__(
@@ -87,20 +108,20 @@ class CompiledPolicy:
         if policy.expose_headers:
             tail.append(("Access-Control-Expose-Headers", ", ".join(policy.expose_headers)))
         s(self, "_tail", tuple(tail))
-        # A response to a request without Origin varies too, allow-all included: its CORS
-        # answer depends on Origin being present (docs/design.md, "Vary").
-        answers: dict[str | None, tuple[Header, ...]] = {None: (_VARY_ORIGIN,)}
+        s(self, "refused", (("Vary", "Origin"),))
+        s(self, "complete", matcher.only_exact and not star)
+        answers = Answers(self)
+        answers[None] = ORIGIN_VARY_ANSWER
         if not star:
             for origin in matcher.exact:
                 answers[origin] = (("Access-Control-Allow-Origin", origin), *tail, _VARY_ORIGIN)
         s(self, "answers", answers)
-        s(self, "refused", (("Vary", "Origin"),))
-        s(self, "complete", matcher.only_exact and not star)
-        s(
-            self,
-            "preflight_rules",
-            PreflightRules(policy, self.allow_origin_value, not matcher.callables, route_methods),
+        rules = PreflightRules(
+            policy, self.allow_origin_value, not matcher.callables, route_methods
         )
+        s(self, "preflight_rules", rules)
+        #: Answer a CORS-preflight request: :meth:`.PreflightRules.answer`, bound once.
+        s(self, "preflight", rules.answer)
 
     def __setattr__(self, name: str, value: Any) -> NoReturn:
         raise AttributeError("CompiledPolicy is immutable")
@@ -127,11 +148,15 @@ class CompiledPolicy:
             return origin
         return None
 
-    def answer(self, origin: str | None) -> tuple[Header, ...]:
-        """The answer for any request ``Origin`` (what :attr:`answers` holds for exact ones)."""
-        found = self.answers.get(origin) if isinstance(origin, str) or origin is None else None
-        if found is not None:
-            return found
+    def answer(self, origin: object) -> tuple[Header, ...]:
+        """The answer for a request's ``Origin`` (``None``: no Origin header), whatever it is."""
+        try:
+            return self.answers[origin]
+        except TypeError:  # not hashable: not an origin a browser sends
+            return self.refused
+
+    def _compute(self, origin: object) -> tuple[Header, ...]:
+        """The answer of an origin :attr:`answers` does not hold (computed, not stored)."""
         if self.complete or not isinstance(origin, str):
             return self.refused
         if self.star_origin:
@@ -147,12 +172,4 @@ class CompiledPolicy:
             return None
         return tuple(h for h in found if h is not _VARY_ORIGIN)
 
-    def preflight(
-        self,
-        origin: str,
-        method: str,
-        request_headers: str | None,
-        private_network: str | None = None,
-    ) -> PreflightResult:
-        """Answer a CORS-preflight request (see :meth:`.PreflightRules.answer`)."""
-        return self.preflight_rules.answer(origin, method, request_headers, private_network)
+

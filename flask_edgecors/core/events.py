@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from .classify import NOT_CORS, PREFLIGHT
 from .cors_check import upstream_allows
 from .decision import Decision, Reason
-from .headers import ACRH_ENVIRON, ACRM_ENVIRON
+from .headers import ACRH_ENVIRON, ACRM_ENVIRON, ACRPN_ENVIRON
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -28,7 +28,15 @@ if TYPE_CHECKING:
 
     from .compiled import CompiledPolicy
 
-__all__ = ["decision_for", "emit", "logger", "with_report"]
+__all__ = [
+    "decision_for",
+    "emit",
+    "logger",
+    "offending_header",
+    "response_decision",
+    "wanted",
+    "with_report",
+]
 
 logger = logging.getLogger("flask_edgecors")
 
@@ -108,3 +116,45 @@ def offending_header(reason: str, detail: str | None) -> str | None:
     """The header a decision names: a preflight's ``detail`` names the method for method
     refusals (the decision has that as ``method``) and the header for header refusals."""
     return detail if reason == Reason.HEADER_NOT_ALLOWED else None
+
+
+def response_decision(
+    environ: WSGIEnvironment,
+    kind: str,
+    policy: CompiledPolicy,
+    answer: tuple[Header, ...],
+    report: bool,
+    status: str | None,
+    headers: Sequence[Header],
+) -> Decision:
+    """The decision of a request the app answered (or raised for: ``status`` ``None``).
+
+    An actual request is allowed when its answer carries the CORS headers; a preflight reaches
+    the app only in report mode.  In report mode the decision carries the verdict on the
+    upstream's own answer (:func:`with_report`).
+    """
+    header = None
+    if kind == NOT_CORS:
+        allowed, reason = True, Reason.NO_ORIGIN
+    elif kind == PREFLIGHT:
+        result = policy.preflight(
+            environ.get("HTTP_ORIGIN"),  # type: ignore[arg-type]
+            environ.get(ACRM_ENVIRON),  # type: ignore[arg-type]
+            environ.get(ACRH_ENVIRON),
+            environ.get(ACRPN_ENVIRON),
+        )
+        allowed, reason = result.allowed, result.reason
+        header = offending_header(result.reason, result.detail)
+    else:
+        allowed = answer is not policy.refused
+        reason = Reason.ALLOWED if allowed else Reason.ORIGIN_NOT_ALLOWED
+    decision = decision_for(environ, kind, policy, allowed, reason, header)
+    if report:
+        decision = with_report(decision, environ, policy, status, headers)
+    return decision
+
+
+def wanted(decision: Decision, watched: bool) -> bool:
+    """Whether a decision goes anywhere: a callback or report mode, or the log at its level."""
+    quiet = decision.allowed or decision.reason == Reason.NO_POLICY
+    return watched or logger.isEnabledFor(logging.DEBUG if quiet else logging.INFO)

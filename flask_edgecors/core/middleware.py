@@ -30,7 +30,6 @@ the app before its response takes the one error path.  Decision events, report m
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import logging
 import sys
 import threading
@@ -38,25 +37,19 @@ import warnings
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from .broadening import broadening
+from .broadening import announce, broadening
 from .classify import NOT_CORS, PREFLIGHT, classify
+from .compiled import ORIGIN_VARY_ANSWER
 from .decision import Decision, Reason
 from .errors import ConfigurationError, EdgeCORSWarning, Problems
-from .events import decision_for, emit, logger, offending_header, with_report
-from .headers import (
-    ACRH_ENVIRON,
-    ACRM_ENVIRON,
-    ACRPN_ENVIRON,
-    merge_vary,
-    split_vary,
-    strip_cors_headers,
-)
+from .events import decision_for, emit, logger, offending_header, response_decision, wanted
+from .headers import ACRH_ENVIRON, ACRM_ENVIRON, ACRPN_ENVIRON
 from .logsafe import escape_for_log
-from .plan import Plan, Resolver, ResponseResolver, build_plan
+from .plan import Resolver, ResponseResolver, build_plan
 from .policy import POLICY_OPTIONS, CORSPolicy
-from .preflight import PREFLIGHT_VARY
+from .responses import DriftLog, error_response, merge_answer, preflight_response
 from .stacking import OWNER_KEY, find_inner_layers
-from .validation import check_middleware_options
+from .validation import check_middleware_options, refuse_unknown_keywords
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -65,16 +58,17 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from .compiled import CompiledPolicy
-    from .preflight import PreflightResult
+
 
 __all__ = ["CORSMiddleware"]
 
 Header = tuple[str, str]
 
-_MAX_CONFLICT_PATHS = 1024
-_PLAIN: Header = ("Content-Type", "text/plain; charset=utf-8")
-_PREFLIGHT_VARY: Header = ("Vary", ", ".join(PREFLIGHT_VARY))
-_ERROR_BODY = b"Internal Server Error"
+#: Every keyword of the constructor (a misspelt one names the closest of these).
+KEYWORDS = (
+    *POLICY_OPTIONS, "routes", "resolver", "upstream", "mode", "debug", "propagate_exceptions",
+    "on_decision", "source",
+)
 _INFO = logging.INFO
 _DEBUG = logging.DEBUG
 
@@ -128,23 +122,13 @@ class CORSMiddleware:
     ) -> None:
         if policy is None and "policy" in policy_options:
             policy = policy_options.pop("policy")
-        _refuse_unknown_keywords(policy_options)
+        refuse_unknown_keywords("CORSMiddleware()", policy_options, KEYWORDS)
         problems = Problems()
         check_middleware_options(
-            problems, upstream=upstream, mode=mode, propagate_exceptions=propagate_exceptions,
-            debug=debug, on_decision=on_decision,
+            problems, app=app, source=source, upstream=upstream, mode=mode,
+            propagate_exceptions=propagate_exceptions, debug=debug, on_decision=on_decision,
         )
-        if not callable(app):
-            problems.add(
-                "EC020", "app", app, "the wrapped application is not callable",
-                "pass a WSGI application",
-            )
-        if source is not None and not callable(source):
-            problems.add(
-                "EC020", "source", source, "source is a callable returning a route table",
-                "pass a function or None",
-            )
-        plan = _new_plan(policy, routes, resolver, policy_options, problems)
+        plan = build_plan(policy, routes, resolver, policy_options, problems)
         inner_layers = find_inner_layers(app, CORSMiddleware)
         if inner_layers:
             warnings.warn(
@@ -163,15 +147,19 @@ class CORSMiddleware:
         self._source = source
         self._report = mode == "report"
         self._replace = upstream == "replace"
-        self._conflicts: set[str] = set()
+        self._drift = DriftLog()
         self._stacked_logged = False
         self._reload_lock = threading.Lock()
         #: Two layers: the outer layers wrapping this one (weakly held), and whether this one
         #: wraps inner layers (it then claims the requests it enforces: ``OWNER_KEY``).
         self._outers: tuple[weakref.ref[CORSMiddleware], ...] = ()
         self._claims = bool(inner_layers)
+        self._stacked = self._claims
         for inner in inner_layers:
             inner._outers = (*inner._outers, weakref.ref(self))
+            inner._stacked = True
+        #: ``logger.isEnabledFor``, bound once (asked per CORS request).
+        self._log_enabled = logger.isEnabledFor
         self.on_decision = on_decision
 
     @property
@@ -212,7 +200,7 @@ class CORSMiddleware:
         that broadens access (a new credentialed origin, a new wildcard) is applied with an
         :class:`EdgeCORSWarning`; the returned list describes each broadening.
         """
-        _refuse_unknown_keywords(policy_options)
+        refuse_unknown_keywords("reload()", policy_options, POLICY_OPTIONS)
         with self._reload_lock:  # each broadening check compares with the plan it replaces
             problems = Problems()
             try:
@@ -224,7 +212,7 @@ class CORSMiddleware:
                         )
                         problems.raise_if_any()
                     routes = dict(self._source())  # type: ignore[misc]
-                new = _new_plan(policy, routes, resolver, policy_options, problems)
+                new = build_plan(policy, routes, resolver, policy_options, problems)
             except ConfigurationError as exc:
                 logger.error(
                     "CORS reload refused, the previous policy set stays in force: %s",
@@ -233,27 +221,18 @@ class CORSMiddleware:
                 raise
             notes = broadening(self._plan, new)
             self._plan = new  # one assignment: a request sees the old plan or the new one
-        if notes:
-            text = "; ".join(notes)
-            logger.warning("CORS reload broadens access: %s", escape_for_log(text, 4000))
-            warnings.warn(f"CORS reload broadens access: {text}", EdgeCORSWarning, stacklevel=2)
-        else:
-            logger.info("CORS policy set reloaded")
+        announce(notes)
         return notes
 
     # -- the request path -------------------------------------------------------------------
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         kind = classify(environ)
-        if self._outers and OWNER_KEY in environ:
+        if self._stacked and self._outers and OWNER_KEY in environ:
             return self._step_aside(environ, start_response)
         plan = self._plan
-        report = self._report
-        if kind is PREFLIGHT and not report:
-            policy = plan.now(environ)
-            if policy is None:
-                return self._untouched(environ, start_response, kind)
-            return self._preflight(environ, start_response, policy)
+        if kind is PREFLIGHT and not self._report:
+            return self._preflight(environ, start_response, plan.single or plan.now(environ))
         policy = plan.single
         if policy is None and not plan.deferred:
             policy = plan.now(environ)
@@ -262,112 +241,108 @@ class CORSMiddleware:
         origin = environ.get("HTTP_ORIGIN")
         answer: tuple[Header, ...] | None = None
         if policy is not None:  # else: deferred, known when the response starts
-            answer = policy.answer(origin)
-            if self._claims and not report:
+            if origin is None:
+                answer = ORIGIN_VARY_ANSWER  # not CORS: the response still varies on Origin
+            else:
+                try:
+                    answer = policy.answers[origin]  # one probe; misses are computed (Answers)
+                except TypeError:  # an Origin that is not even hashable
+                    answer = policy.refused
+            if self._stacked and self._claims and not self._report:
                 environ[OWNER_KEY] = self  # an inner CORS layer steps aside
-        observing = self._watched or logger.isEnabledFor(_INFO)
-        started = False
+        # Who hears of the decision: a callback or report mode always, else the log when it
+        # takes INFO (refusals) or DEBUG (the rest; checked when the decision is made).
+        observing = self._watched or self._log_enabled(_INFO)
+        # The wrapper's whole state, in one list (one closure cell): _Call's fields.
+        call: list[Any] = [start_response, answer, False, policy, environ, kind, observing]
 
         def cors_start_response(
             status: str, headers: list[Header], exc_info: OptExcInfo | None = None
         ) -> Callable[[bytes], object]:
-            nonlocal policy, answer, started
-            if answer is None:
-                policy = plan.at_response(environ)
-                if policy is None:
-                    return start_response(status, headers, exc_info)
-                answer = policy.answer(origin)
-            if observing and not started:
-                self._observe(environ, kind, policy, answer, status, headers)
-            started = True
-            if report:
-                return start_response(status, headers, exc_info)
-            try:
-                for name, _ in headers:
-                    if name[:1] in "aAvV":  # its own Access-Control-* or Vary: merge them
-                        break
-                else:
-                    return start_response(status, [*headers, *answer], exc_info)
-            except (TypeError, ValueError):  # a malformed header item: the general path
-                pass
-            return start_response(status, self._merge(environ, headers, answer), exc_info)
+            answer = call[1]
+            if answer is not None and not call[6]:  # known, and nobody observes
+                call[2] = True
+                try:
+                    for name, _ in headers:
+                        if name[0] in "aAvV":  # its own Access-Control-* or Vary
+                            break
+                    else:
+                        return call[0](status, [*headers, *answer], exc_info)  # type: ignore[no-any-return]
+                except (IndexError, TypeError, ValueError):  # a malformed header item
+                    pass
+            return self._start_response(call, status, headers, exc_info)
 
         try:
             return self.app(environ, cors_start_response)
         except Exception:
             if self.propagate_exceptions and not observing:
                 raise
+            answer, started, policy = call[1], call[2], call[3]
             if answer is None:  # deferred, and the app never answered: from the request
                 policy = plan.now(environ)
                 if policy is None:
                     raise  # no CORS here: as if this layer were not there
                 answer = policy.answer(origin)
             if observing and not started:
-                self._observe(environ, kind, policy, answer, None, ())
-            if self.propagate_exceptions or report:  # report mode changes no response
+                self._observe(environ, kind, policy, answer, None, [])
+            if self.propagate_exceptions or self._report:  # report mode changes no response
                 raise
             return self._error_response(environ, start_response, answer, started)
 
-    def _preflight(
-        self, environ: WSGIEnvironment, start_response: StartResponse, policy: CompiledPolicy
-    ) -> Iterable[bytes]:
-        """The preflight answer: 204 with the policy's headers, or 403 (the app is not called)."""
-        result = _preflight_result(environ, policy)
-        if self._watched or logger.isEnabledFor(_DEBUG if result.allowed else _INFO):
-            self.emit(
-                decision_for(
-                    environ, PREFLIGHT, policy, result.allowed, result.reason,
-                    offending_header(result.reason, result.detail),
-                )
-            )
-        if result.allowed:
-            # Fetch: any 2xx ends a successful preflight; 204 has no body and no Content-Type.
-            start_response("204 No Content", [*result.headers, _PREFLIGHT_VARY])
-            return []
-        if not self.debug:
-            # No CORS headers, no policy disclosed: the browser reports a missing
-            # Access-Control-Allow-Origin.
-            start_response("403 Forbidden", [_PLAIN, _PREFLIGHT_VARY, ("Content-Length", "0")])
-            return [b""]
-        # Debug: say why.  Decision.explain() escapes request-derived values to printable ASCII,
-        # so the header value can never carry CR/LF (or anything outside latin-1).
-        text = decision_for(
-            environ, PREFLIGHT, policy, False, result.reason,
-            offending_header(result.reason, result.detail),
-        ).explain()
-        if result.headers:
-            # An allowed origin refused on its method or a header: a 2xx with the allowed
-            # lists, so the browser's own console names the method or header that failed.
-            start_response("204 No Content", [*result.headers, _PREFLIGHT_VARY, _debug(text)])
-            return []
-        body = f"CORS preflight refused: {text}\n".encode("ascii", "backslashreplace")
-        start_response(
-            "403 Forbidden",
-            [_PLAIN, _PREFLIGHT_VARY, _debug(text), ("Content-Length", str(len(body)))],
-        )
-        return [body]
+    def _start_response(
+        self, call: list[Any], status: str, headers: list[Header], exc_info: OptExcInfo | None
+    ) -> Callable[[bytes], object]:
+        """The wrapped ``start_response`` for all but a plain response to a known answer: the
+        policy learnt now (deferred), the decision observed once, report mode, merging."""
+        start_response, answer, started, policy, environ, kind, observing = call
+        if answer is None:
+            policy = call[3] = self._plan.at_response(environ)
+            if policy is None:
+                return start_response(status, headers, exc_info)  # type: ignore[no-any-return]
+            answer = call[1] = policy.answer(environ.get("HTTP_ORIGIN"))
+        call[2] = True
+        if observing and not started:
+            self._observe(environ, kind, policy, answer, status, headers)
+        if self._report:
+            return start_response(status, headers, exc_info)  # type: ignore[no-any-return]
+        out, removed = merge_answer(headers, answer, keep_upstream=not self._replace)
+        if removed:
+            self._drift.note(environ.get("PATH_INFO", ""))
+        return start_response(status, out, exc_info)  # type: ignore[no-any-return]
 
-    def _merge(
-        self, environ: WSGIEnvironment, headers: list[Header], answer: tuple[Header, ...]
-    ) -> list[Header]:
-        """The app's headers with the answer: upstream CORS headers stripped or kept, and
-        ``Vary`` merged."""
-        extra, vary = split_vary(answer)
-        upstream_origins = 0 if self._replace else sum(
-            name.lower() == "access-control-allow-origin" for name, _ in headers
+    def _preflight(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        policy: CompiledPolicy | None,
+    ) -> Iterable[bytes]:
+        """The preflight answer (:mod:`.responses`); the app is not called.  No policy: the
+        app answers untouched."""
+        if policy is None:
+            return self._untouched(environ, start_response, PREFLIGHT)
+        result = policy.preflight(
+            environ.get("HTTP_ORIGIN"),  # type: ignore[arg-type]
+            environ.get(ACRM_ENVIRON),  # type: ignore[arg-type]
+            environ.get(ACRH_ENVIRON),
+            environ.get(ACRPN_ENVIRON),
         )
-        if upstream_origins == 1:
-            out = list(headers)  # upstream="defer" and the upstream answered: keep it
-        else:
-            # Replace, or defer with no upstream answer (or several Access-Control-Allow-
-            # Origin lines, which browsers reject): the policy's answer is the only one.
-            out, removed = strip_cors_headers(headers)
-            if removed:
-                self._note_conflict(environ)
-            out.extend(extra)
-        if vary:
-            merge_vary(out, vary)
-        return out
+        if result.allowed and not self._watched and not self._log_enabled(_DEBUG):
+            start_response("204 No Content", list(result.response))
+            return []
+        decision = None
+        if self._watched or self.debug or not result.allowed or self._log_enabled(_DEBUG):
+            decision = decision_for(
+                environ, PREFLIGHT, policy, result.allowed, result.reason,
+                offending_header(result.reason, result.detail),
+            )
+            if wanted(decision, self._watched):
+                self.emit(decision)
+        # Decision.explain() escapes request-derived values to printable ASCII: the debug
+        # header can never carry CR/LF (or anything outside latin-1).
+        debug = decision.explain() if self.debug and decision is not None else None
+        status, headers, body = preflight_response(result, debug)
+        start_response(status, headers)
+        return [] if status.startswith("204") else [body]
 
     def _error_response(
         self,
@@ -376,7 +351,7 @@ class CORSMiddleware:
         answer: tuple[Header, ...],
         started: bool,
     ) -> Iterable[bytes]:
-        """The app raised before its response: a plain 500 the browser app can read.
+        """The app raised before its response: logged, and a plain 500 the browser can read.
 
         ``exc_info`` goes to the server only when the app had started a response (it may have
         been sent: the server then re-raises); otherwise nothing was sent and none is passed.
@@ -388,15 +363,12 @@ class CORSMiddleware:
             escape_for_log(environ.get("PATH_INFO", "")),
             exc_info=exc_info,
         )
-        extra, vary = split_vary(answer)
-        headers: list[Header] = [_PLAIN, ("Content-Length", str(len(_ERROR_BODY))), *extra]
-        if vary:
-            merge_vary(headers, vary)
+        status, headers, body = error_response(answer)
         try:
-            start_response("500 Internal Server Error", headers, exc_info if started else None)
+            start_response(status, headers, exc_info if started else None)
         finally:
             del exc_info
-        return [_ERROR_BODY]
+        return [body]
 
     # -- observation ------------------------------------------------------------------------
 
@@ -411,49 +383,24 @@ class CORSMiddleware:
         policy: CompiledPolicy | None,
         answer: tuple[Header, ...],
         status: str | None,
-        headers: Iterable[Header],
+        headers: list[Header],
     ) -> None:
-        """The decision of a request the app answered (and, in report mode, the verdict on
-        the upstream's own CORS headers)."""
         if policy is None:  # pragma: no cover - an answer always comes from a policy
             return
-        header = None
-        if kind is NOT_CORS:
-            allowed, reason = True, Reason.NO_ORIGIN
-        elif kind is PREFLIGHT:  # only in report mode do preflights reach the app
-            result = _preflight_result(environ, policy)
-            allowed, reason = result.allowed, result.reason
-            header = offending_header(result.reason, result.detail)
-        else:
-            allowed = answer is not policy.refused
-            reason = Reason.ALLOWED if allowed else Reason.ORIGIN_NOT_ALLOWED
-        decision = decision_for(environ, kind, policy, allowed, reason, header)
-        if self._report:
-            decision = with_report(decision, environ, policy, status, list(headers))
-        if self._watched or logger.isEnabledFor(_DEBUG if decision.allowed else _INFO):
+        decision = response_decision(environ, kind, policy, answer, self._report, status, headers)
+        if wanted(decision, self._watched):
             self.emit(decision)
 
     def _untouched(
         self, environ: WSGIEnvironment, start_response: StartResponse, kind: str
     ) -> Iterable[bytes]:
         """No policy applies: the app answers untouched (the decision says so)."""
-        if kind is not NOT_CORS and (self._watched or logger.isEnabledFor(_DEBUG)):
+        if kind is not NOT_CORS and (self._watched or self._log_enabled(_DEBUG)):
             decision = decision_for(environ, kind, None, False, Reason.NO_POLICY)
             if self._report:  # enforcing would not touch this path either
                 decision = dataclasses.replace(decision, report="agree")
             self.emit(decision)
         return self.app(environ, start_response)
-
-    def _note_conflict(self, environ: WSGIEnvironment) -> None:
-        path = environ.get("PATH_INFO", "")
-        if path in self._conflicts or len(self._conflicts) >= _MAX_CONFLICT_PATHS:
-            return
-        self._conflicts.add(path)
-        logger.warning(
-            "the app set its own CORS headers on %s; the edge policy replaced them "
-            "(remove CORS from the service, or use upstream='defer'). Logged once per path.",
-            escape_for_log(path),
-        )
 
     def _step_aside(
         self, environ: WSGIEnvironment, start_response: StartResponse
@@ -467,44 +414,3 @@ class CORSMiddleware:
                 escape_for_log(environ.get("PATH_INFO", "")),
             )
         return self.app(environ, start_response)
-
-
-def _debug(text: str) -> Header:
-    return ("EdgeCORS-Debug", text)
-
-
-def _preflight_result(environ: WSGIEnvironment, policy: CompiledPolicy) -> PreflightResult:
-    return policy.preflight(
-        environ.get("HTTP_ORIGIN"),  # type: ignore[arg-type]
-        environ.get(ACRM_ENVIRON),  # type: ignore[arg-type]
-        environ.get(ACRH_ENVIRON),
-        environ.get(ACRPN_ENVIRON),
-    )
-
-
-def _new_plan(
-    policy: CORSPolicy | None,
-    routes: Mapping[str, CORSPolicy | None] | None,
-    resolver: Resolver | ResponseResolver | None,
-    options: dict[str, Any],
-    problems: Problems,
-) -> Plan:
-    """A validated plan, or one :class:`ConfigurationError` with ``problems`` and the plan's."""
-    plan = build_plan(policy, routes, resolver, options, problems)
-    problems.raise_if_any()
-    assert plan is not None
-    return plan
-
-
-def _refuse_unknown_keywords(options: Mapping[str, Any]) -> None:
-    """A misspelt keyword is a ``TypeError`` naming the closest valid one."""
-    unknown = sorted(set(options) - set(POLICY_OPTIONS))
-    if unknown:
-        valid = sorted({*POLICY_OPTIONS, "routes", "resolver", "upstream", "mode", "debug",
-                        "propagate_exceptions", "on_decision", "source"})
-        close = difflib.get_close_matches(unknown[0], valid, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise TypeError(
-            f"CORSMiddleware() got an unexpected keyword argument {unknown[0]!r}{hint}; "
-            f"valid keywords: {', '.join(valid)}"
-        )

@@ -120,9 +120,10 @@ def build_plan(
     resolver: Resolver | ResponseResolver | None,
     options: dict[str, Any],
     problems: Problems,
-) -> Plan | None:
-    """A plan from the middleware's arguments; problems go to ``problems`` (``None`` then),
-    the policy keywords' own problems included."""
+) -> Plan:
+    """A plan from the middleware's arguments, or one :class:`ConfigurationError` listing
+    ``problems`` (found before, by the caller) and every problem of the arguments, the policy
+    keywords' own problems included."""
     given = [
         name
         for name, value in (("policy", policy), ("routes", routes), ("resolver", resolver))
@@ -160,6 +161,5 @@ def build_plan(
             policy = CORSPolicy(**options)
         except ConfigurationError as exc:
             problems.extend(list(exc.problems))
-    if problems.items:
-        return None
+    problems.raise_if_any()
     return Plan(policy.compiled if policy is not None else None, table, resolver)

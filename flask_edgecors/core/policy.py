@@ -8,7 +8,6 @@ per-request work is a dict probe.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -22,6 +21,7 @@ from .validation import (
     OriginEntry,
     check_bool,
     check_positive_int,
+    refuse_unknown_keywords,
     validate_allow_headers,
     validate_expose_headers,
     validate_max_age,
@@ -78,15 +78,7 @@ class CORSPolicy:
 
     def __new__(cls, *args: Any, **options: Any) -> CORSPolicy:
         # A misspelt keyword names the closest valid one (type checkers see __init__).
-        known = POLICY_OPTIONS
-        unknown = sorted(set(options) - set(known))
-        if unknown:
-            close = difflib.get_close_matches(unknown[0], known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise TypeError(
-                f"CORSPolicy() got an unexpected keyword argument {unknown[0]!r}{hint}; "
-                f"valid keywords: {', '.join(sorted(known))}"
-            )
+        refuse_unknown_keywords("CORSPolicy()", options, POLICY_OPTIONS)
         return super().__new__(cls)
 
     def __init__(

@@ -21,12 +21,19 @@ if TYPE_CHECKING:
 
     from .policy import CORSPolicy
 
-__all__ = ["MAX_METHOD_LENGTH", "PREFLIGHT_VARY", "PreflightResult", "PreflightRules"]
+__all__ = [
+    "MAX_METHOD_LENGTH",
+    "PREFLIGHT_VARY",
+    "PREFLIGHT_VARY_HEADER",
+    "PreflightResult",
+    "PreflightRules",
+]
 
 Header = tuple[str, str]
 
 #: Vary of every preflight answer (Fetch: the answer depends on all three request headers).
 PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
+PREFLIGHT_VARY_HEADER: Header = ("Vary", ", ".join(PREFLIGHT_VARY))
 #: Longest method a wildcard ``allow_methods`` accepts (and may reflect): no echoed megabyte.
 MAX_METHOD_LENGTH = 64
 #: Answers are cached per policy (when no origin callable is involved, the answer is a pure
@@ -43,11 +50,13 @@ class PreflightResult(NamedTuple):
 
     ``headers`` are those of the successful answer; for an allowed origin refused on its method
     or a header they are the origin and the allowed lists (what ``debug`` answers with).
+    ``response`` is the whole header list of a successful answer (``Vary`` included).
     """
 
     reason: str
     detail: str | None
     headers: tuple[Header, ...]
+    response: tuple[Header, ...] = ()
 
     @property
     def allowed(self) -> bool:
@@ -166,12 +175,15 @@ class PreflightRules:
         key = (origin, method, request_headers, private_network)
         try:
             result = cache.get(key)
-            size = len(origin) + len(method) + len(request_headers or "")
-            size += len(private_network or "")
-        except TypeError:  # a value that is not a str (PEP 3333 says it must be): uncached
+        except TypeError:  # a value that is not even hashable: uncached
             return self._decide(origin, method, request_headers, private_network)
         if result is None:
             result = self._decide(origin, method, request_headers, private_network)
+            try:
+                size = len(origin) + len(method) + len(request_headers or "")
+                size += len(private_network or "")
+            except TypeError:  # not a str (PEP 3333 says it must be): not cached
+                return result
             if size <= _CACHE_MAX_KEY:
                 if len(cache) >= CACHE_SIZE:
                     cache.clear()
@@ -240,4 +252,6 @@ class PreflightRules:
                 headers.append(("Access-Control-Allow-Headers", ", ".join(reflected)))
         if allow_pna:
             headers.append(("Access-Control-Allow-Private-Network", "true"))
-        return PreflightResult(Reason.ALLOWED, None, tuple(headers))
+        return PreflightResult(
+            Reason.ALLOWED, None, tuple(headers), (*headers, PREFLIGHT_VARY_HEADER)
+        )

@@ -7,6 +7,7 @@ returns the normalised value, so a policy reports all of its problems at once.
 
 from __future__ import annotations
 
+import difflib
 import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -247,21 +248,46 @@ def validate_seconds(
     return float(value)
 
 
+#: ``check_middleware_options`` without an app to check.
+NO_APP: Any = object()
 #: The values of the middleware's enumerated options.
 UPSTREAM_MODES = ("replace", "defer")
 MODES = ("enforce", "report")
 
 
+def refuse_unknown_keywords(where: str, options: Iterable[str], valid: Iterable[str]) -> None:
+    """A misspelt keyword is a ``TypeError`` naming the closest valid one (never a warning)."""
+    known = sorted(set(valid))
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise TypeError(
+            f"{where} got an unexpected keyword argument {unknown[0]!r}{hint}; "
+            f"valid keywords: {', '.join(known)}"
+        )
+
+
 def check_middleware_options(
     problems: Problems,
     *,
+    app: Any = NO_APP,
+    source: Any = None,
     upstream: Any = "replace",
     mode: Any = "enforce",
     propagate_exceptions: Any = False,
     debug: Any = False,
     on_decision: Any = None,
 ) -> None:
-    """Validate the options of :class:`~flask_edgecors.CORSMiddleware` (not the policy's)."""
+    """Validate the options of :class:`~flask_edgecors.CORSMiddleware` (not the policy's).
+
+    ``app`` is checked only when given (policy files validate options without an app).
+    """
+    if app is not NO_APP and not callable(app):
+        problems.add(
+            "EC020", "app", app, "the wrapped application is not callable",
+            "pass a WSGI application",
+        )
     if upstream not in UPSTREAM_MODES:
         problems.add(
             "EC027", "upstream", upstream, "upstream is 'replace' or 'defer'",
@@ -277,5 +303,10 @@ def check_middleware_options(
     if on_decision is not None and not callable(on_decision):
         problems.add(
             "EC020", "on_decision", on_decision, "expected a callable taking a Decision",
+            "pass a function or None",
+        )
+    if source is not None and not callable(source):
+        problems.add(
+            "EC020", "source", source, "source is a callable returning a route table",
             "pass a function or None",
         )

@@ -45,6 +45,7 @@ from flask_edgecors.core.middleware import CORSMiddleware
 from flask_edgecors.core.policy import POLICY_OPTIONS as CORE_POLICY_OPTIONS
 from flask_edgecors.core.policy import CORSPolicy
 from flask_edgecors.core.stacking import find_inner_layers
+from flask_edgecors.core.validation import refuse_unknown_keywords
 
 from .cli import edgecors_cli
 from .decorators import check_policy_name, route_marker
@@ -53,7 +54,7 @@ from .resolver import FlaskResolver
 from .state import EXTENSION_KEY, EdgeCORSState, get_state
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
 
 __all__ = [
@@ -105,7 +106,7 @@ class EdgeCORS:
     """
 
     def __init__(self, app: Flask | None = None, /, **options: Any) -> None:
-        _check_keywords(options, "EdgeCORS()")
+        refuse_unknown_keywords("EdgeCORS()", options, ALL_OPTIONS)
         self._options: dict[str, Any] = dict(options)
         self._policies: dict[str, CORSPolicy] = {}
         self._blueprints: dict[object, tuple[CORSPolicy | None, bool]] = {}
@@ -208,7 +209,7 @@ class EdgeCORS:
         Keywords override the constructor's, which override the config keys.  Everything is
         validated here; the app is left untouched if anything is wrong.
         """
-        _check_keywords(options, "init_app()")
+        refuse_unknown_keywords("init_app()", options, ALL_OPTIONS)
         if EXTENSION_KEY in app.extensions:
             raise RuntimeError(
                 f"An EdgeCORS instance is already registered on the Flask app {app.name!r} "
@@ -355,14 +356,6 @@ def _build_policy(
     if default_name is not None and "name" not in options:
         options = {**options, "name": default_name}
     return CORSPolicy(**options)
-
-
-def _check_keywords(options: Mapping[str, Any], where: str) -> None:
-    unknown = sorted(set(options) - ALL_OPTIONS)
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], sorted(ALL_OPTIONS), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise TypeError(f"{where} got an unexpected keyword argument {unknown[0]!r}{hint}")
 
 
 def _rename(problems: Iterable[Problem], from_config: frozenset[str]) -> list[Problem]:
