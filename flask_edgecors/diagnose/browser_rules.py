@@ -20,7 +20,6 @@ Standard library only; nothing here touches the network.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_edgecors.core.cors_check import NON_WILDCARD_REQUEST_HEADERS, extract_list, get_header
@@ -32,6 +31,15 @@ from flask_edgecors.core.headers import (
     is_forbidden_request_header,
     is_token,
     normalize_method,
+)
+
+from .advice import (
+    Failure,
+    Placement,
+    has_cors_layer,
+    header_fix,
+    method_fix,
+    origin_fix,
 )
 
 if TYPE_CHECKING:
@@ -75,16 +83,6 @@ _HTTP_WHITESPACE = " \t\r\n"
 _TOKEN_CHARS = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _RANGE = re.compile(r"[Bb][Yy][Tt][Ee][Ss]=([0-9]*)-([0-9]*)")
 _METHOD_OVERRIDES = frozenset({"x-http-method", "x-http-method-override", "x-method-override"})
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """Why a browser refuses: a reason code, the item at fault, what it says and how to fix it."""
-
-    reason: str
-    message: str
-    fix: str
-    item: str | None = None
 
 
 # -- the request side ----------------------------------------------------------------------
@@ -186,9 +184,17 @@ def cors_unsafe_request_header_names(headers: Iterable[Header]) -> tuple[str, ..
 
 
 def check_cors(
-    headers: Sequence[Header], origin: str, credentials: bool, where: str = "the response"
+    headers: Sequence[Header],
+    origin: str,
+    credentials: bool,
+    where: str = "the response",
+    placement: Placement | None = None,
 ) -> Failure | None:
-    """Fetch "CORS check" on one response (the preflight, a redirect or the final one)."""
+    """Fetch "CORS check" on one response (the preflight, a redirect or the final one).
+
+    ``placement`` (where the URL sits, when known) shapes the fix for a response without any
+    CORS header (see :func:`.advice.no_cors_fix`).
+    """
     failure = core_check_cors(headers, origin, credentials)
     if failure is None:
         return None
@@ -226,23 +232,21 @@ def check_cors(
             failure.reason,
             f"{where} has `Access-Control-Allow-Origin: {value}`, which is not the request's "
             f"origin `{origin}`",
-            f"the server must answer exactly `{origin}` (scheme, host and port, no trailing "
-            "slash): add it to allow_origins",
+            origin_fix(origin, answered=value),
             value,
+            "origin_mismatch",
         )
+    fix = origin_fix(origin, headers=headers, placement=placement)
     if origin == "null":
-        fix = (
-            "the request was redirected across origins, so the browser now sends "
-            "`Origin: null`; answer `Access-Control-Allow-Origin: null` (or `*` without "
-            "credentials), or avoid the redirect"
-        )
+        cause = "null_origin"
+    elif has_cors_layer(headers):
+        cause = "origin_not_allowed"
     else:
-        fix = (
-            f"allow the origin `{origin}` (add it to allow_origins) and check that a CORS "
-            "policy applies to this path"
-        )
+        cause = "no_cors_headers"
     message = f"{where} has no Access-Control-Allow-Origin header"
-    return Failure(failure.reason, message, fix, origin)
+    if cause == "no_cors_headers":
+        message += " (and no CORS header at all)"
+    return Failure(failure.reason, message, fix, origin, cause)
 
 
 def _count_word(count: int) -> str:
@@ -280,56 +284,23 @@ def check_preflight(
         )
     if failure.reason == "method_not_allowed":
         methods = extract_list(get_header(headers, "Access-Control-Allow-Methods")[0]) or []
-        return _method_failure(method, methods, credentials)
+        return Failure(
+            "method_not_allowed",
+            f"method `{method}` is not allowed by Access-Control-Allow-Methods in the preflight "
+            "response",
+            method_fix(method, methods, credentials),
+            method,
+        )
     name = failure.item or ""
     names = extract_list(get_header(headers, "Access-Control-Allow-Headers")[0]) or []
-    if name in NON_WILDCARD_REQUEST_HEADERS and "*" in names:
-        return Failure(
-            failure.reason,
-            f"`{name}` is not covered by `*` in Access-Control-Allow-Headers",
-            f"`*` never covers Authorization: add `{_display(name)}` to allow_headers",
-            name,
-        )
-    if "*" in names:
-        fix = (
-            f"`*` in Access-Control-Allow-Headers is literal for credentialed requests: add "
-            f"`{_display(name)}` to allow_headers (flask_edgecors reflects the requested "
-            "names itself)"
-        )
+    if name in NON_WILDCARD_REQUEST_HEADERS and "*" in names and not credentials:
+        message = f"`{name}` is not covered by `*` in Access-Control-Allow-Headers"
     else:
-        fix = f"add `{_display(name)}` to allow_headers"
-    return Failure(
-        failure.reason,
-        f"request header `{name}` is not allowed by Access-Control-Allow-Headers in the "
-        "preflight response",
-        fix,
-        name,
-    )
-
-
-def _method_failure(method: str, methods: list[str], credentials: bool) -> Failure:
-    message = (
-        f"method `{method}` is not allowed by Access-Control-Allow-Methods in the preflight "
-        "response"
-    )
-    if method != method.upper() and method.upper() in methods:
-        fix = (
-            f"the method `{method}` is sent as written (Fetch upper-cases only DELETE, GET, HEAD, "
-            f"OPTIONS, POST and PUT) and `{method.upper()}` does not match it: call fetch() with "
-            f"`{method.upper()}`, or allow `{method}` exactly"
+        message = (
+            f"request header `{name}` is not allowed by Access-Control-Allow-Headers in the "
+            "preflight response"
         )
-    elif credentials and "*" in methods:
-        fix = (
-            f"`*` in Access-Control-Allow-Methods is literal for credentialed requests: add "
-            f"`{method}` to allow_methods"
-        )
-    else:
-        fix = f"add `{method}` to allow_methods"
-    return Failure("method_not_allowed", message, fix, method)
-
-
-def _display(name: str) -> str:
-    return "-".join(part.capitalize() for part in name.split("-"))
+    return Failure(failure.reason, message, header_fix(name, names, credentials), name)
 
 
 def exposed_header_names(headers: Sequence[Header], credentials: bool) -> frozenset[str]:
