@@ -239,5 +239,6 @@ def test_the_in_process_check_still_sends_an_unsafe_actual_request() -> None:
 
     app = CORSMiddleware(recording, allow_origins=[SPA], allow_methods=["DELETE"])
     result = cors_check(app, "/api/orders/1", origin=SPA, method="DELETE")
-    assert result.allowed and result.actual_sent
+    assert result.allowed
+    assert result.actual_sent
     assert (seen, result.status) == (["DELETE"], 200)
