@@ -4,9 +4,9 @@ When to use it
     Through :mod:`.probe` (over the network), :mod:`flask_edgecors.testing` (in-process) or
     :func:`.explain.explain`; they share the loop in :mod:`.emulated_fetch`, which calls the
     rules below.  Each rule either passes or returns a :class:`Failure` carrying a reason code,
-    what the browser would say, and a plain-language fix.  The checks on responses are the
-    core's (:mod:`flask_edgecors.core.cors_check`, which report mode uses too); this module puts
-    their failures into words.
+    what the browser would say, and a plain-language fix (worded in :mod:`.advice`, one fix per
+    cause).  The checks on responses are the core's (:mod:`flask_edgecors.core.cors_check`,
+    which report mode uses too); this module puts their failures into words.
 
 What is at stake
     "Works in Postman, fails in the browser": the server may answer, but the browser refuses to
