@@ -6,6 +6,7 @@ Each test runs a real subprocess (the script pip installed next to the interpret
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,7 +65,7 @@ def test_no_command_is_a_usage_error(runner: list[str]) -> None:
 def test_check_file_exits_0_on_a_valid_file(runner: list[str]) -> None:
     done = run(runner, "check", "--file", str(EXAMPLES / "policy.toml"))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.rstrip().endswith("0 error(s), 4 risk(s)")
+    assert re.fullmatch(r"0 error\(s\), \d+ risk\(s\)", done.stdout.splitlines()[-1])
 
 
 @pytest.mark.parametrize("runner", RUNNERS)
