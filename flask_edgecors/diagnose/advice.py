@@ -309,6 +309,8 @@ def preflight_status_failure(
             "this probe and the browser's console against the server run with debug=True "
             "(never in production)"
         )
+        if "authorization" in unsafe:
+            fix += "; note that allow_headers=['*'] never covers Authorization: list it"
         return Failure("preflight_status", message, fix, str(status), "edgecors_refusal")
     carries_cors = get_header(headers, "Access-Control-Allow-Origin")[0] is not None
     if status == 401 or get_header(headers, "WWW-Authenticate")[0] is not None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from flask_edgecors.core.cors_check import authorization_only_by_wildcard, get_header
@@ -325,7 +325,6 @@ def _preflight(
             failure, state.policy_for, request=("OPTIONS", url, sent), origin=origin,
             method=method, unsafe=unsafe, credentials=credentials, placement=state.placement,
         )
-    if failure is not None:
         state.step(name, False, failure.message)
         return failure
     state.step(name, True, f"status {response.status}; origin, method and headers allowed")
@@ -345,6 +344,24 @@ def _record(
     )
 
 
+def _finish(
+    state: _State, url: str, origin: str, method: str, credentials: bool, **verdict: Any
+) -> FetchResult:
+    """The result: the request, the run recorded in ``state``, and the ``verdict`` fields."""
+    return FetchResult(
+        url=url,
+        origin=origin,
+        method=method,
+        credentials=credentials,
+        preflight=state.preflight,
+        steps=tuple(state.steps),
+        exchanges=tuple(state.exchanges),
+        notes=tuple(state.notes),
+        warnings=tuple(state.warnings),
+        **verdict,
+    )
+
+
 def _not_sent(
     state: _State, reason: str, url: str, origin: str, method: str, credentials: bool
 ) -> FetchResult:
@@ -354,24 +371,16 @@ def _not_sent(
         "actual request", True,
         f"not sent: {method} can change data on the server (--send sends it)",
     )
-    return FetchResult(
+    return _finish(
+        state, url, origin, method, credentials,
         allowed=True,
         reason=reason,
-        url=url,
-        origin=origin,
-        method=method,
-        credentials=credentials,
-        preflight=state.preflight,
         status=None,
         headers={},
-        steps=tuple(state.steps),
-        exchanges=tuple(state.exchanges),
         message=(
             f"{covered}; the actual {method} was not sent, so this verdict covers "
             + ("the preflight only" if state.preflight else "no response")
         ),
-        notes=tuple(state.notes),
-        warnings=tuple(state.warnings),
         actual_sent=False,
         requirements=() if reason == "same_origin" else actual_requirements(origin, credentials),
     )
@@ -380,23 +389,15 @@ def _not_sent(
 def _blocked(
     state: _State, failure: Failure, url: str, origin: str, method: str, credentials: bool
 ) -> FetchResult:
-    return FetchResult(
+    return _finish(
+        state, url, origin, method, credentials,
         allowed=False,
         reason=failure.reason,
-        url=url,
-        origin=origin,
-        method=method,
-        credentials=credentials,
-        preflight=state.preflight,
         status=None,
         headers={},
-        steps=tuple(state.steps),
-        exchanges=tuple(state.exchanges),
         message=failure.message,
         fix=failure.fix,
         item=failure.item,
-        notes=tuple(state.notes),
-        warnings=tuple(state.warnings),
         cause=failure.cause,
         actual_sent=any(not x.preflight for x in state.exchanges),
     )
@@ -418,19 +419,11 @@ def _result(
         lower = name.lower()
         if lower in names and lower not in readable:
             readable[lower] = get_header(response.headers, lower)[0] or ""
-    return FetchResult(
+    return _finish(
+        state, url, origin, method, credentials,
         allowed=allowed,
         reason=reason,
-        url=url,
-        origin=origin,
-        method=method,
-        credentials=credentials,
-        preflight=state.preflight,
         status=response.status,
         headers=readable,
-        steps=tuple(state.steps),
-        exchanges=tuple(state.exchanges),
         message="the browser hands the response to the script",
-        notes=tuple(state.notes),
-        warnings=tuple(state.warnings),
     )
