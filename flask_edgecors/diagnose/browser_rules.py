@@ -36,10 +36,14 @@ from flask_edgecors.core.headers import (
 from .advice import (
     Failure,
     Placement,
+    credentials_fix,
     has_cors_layer,
     header_fix,
+    malformed_list_fix,
     method_fix,
+    multiple_origins_fix,
     origin_fix,
+    wildcard_credentials_fix,
 )
 
 if TYPE_CHECKING:
@@ -203,18 +207,14 @@ def check_cors(
         return Failure(
             failure.reason,
             f"{where} carries {failure.count} Access-Control-Allow-Origin values: `{value}`",
-            f"the response carries {_count_word(failure.count)} Access-Control-Allow-Origin "
-            "values; only one layer may set CORS headers: remove them from the service or from "
-            "the gateway (flask_edgecors replaces upstream CORS headers by default)",
+            multiple_origins_fix(failure.count),
             value,
         )
     if failure.reason == "wildcard_with_credentials":
         return Failure(
             failure.reason,
             f"{where} has `Access-Control-Allow-Origin: *` but the request carries credentials",
-            "`*` cannot be used with credentials: the server must echo the exact origin "
-            f"`{origin}` (list it in allow_origins; with allow_credentials=True flask_edgecors "
-            "never sends `*`)",
+            wildcard_credentials_fix(origin),
             value,
         )
     if failure.reason == "credentials":
@@ -223,8 +223,7 @@ def check_cors(
             failure.reason,
             f"{where} lacks `Access-Control-Allow-Credentials: true` ({got}) and the request "
             "carries credentials",
-            "set allow_credentials=True (the value must be exactly `true`), or send the request "
-            "without credentials",
+            credentials_fix(),
             value,
         )
     if value is not None:
@@ -249,10 +248,6 @@ def check_cors(
     return Failure(failure.reason, message, fix, origin, cause)
 
 
-def _count_word(count: int) -> str:
-    return {2: "two", 3: "three"}.get(count, str(count))
-
-
 def check_preflight(
     headers: Sequence[Header],
     method: str,
@@ -274,13 +269,13 @@ def check_preflight(
         return Failure(
             failure.reason,
             "the preflight response's Access-Control-Allow-Methods is not a list of methods",
-            "send a comma-separated list of method names",
+            malformed_list_fix("method"),
         )
     if failure.reason == "invalid_allow_headers":
         return Failure(
             failure.reason,
             "the preflight response's Access-Control-Allow-Headers is not a list of header names",
-            "send a comma-separated list of header names",
+            malformed_list_fix("header"),
         )
     if failure.reason == "method_not_allowed":
         methods = extract_list(get_header(headers, "Access-Control-Allow-Methods")[0]) or []

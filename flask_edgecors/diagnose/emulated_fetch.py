@@ -9,7 +9,7 @@ The transport is a callable ``(method, url, headers) -> RawResponse``: :mod:`.pr
 HTTP, :mod:`.wsgi_transport` calls a WSGI app in-process.  A run can stop after the preflight
 instead of sending an actual request that could change data (``send_unsafe=False``, the
 probe's default).  Fixes are worded by :mod:`.advice`; in-process tools pass a
-:data:`.policy_advice.PolicyLookup` so the fix names the policy's failing check.
+:data:`.advice.PolicyLookup` so the fix names the policy's failing check.
 """
 
 from __future__ import annotations
@@ -25,9 +25,13 @@ from flask_edgecors.core.headers import SAFELISTED_METHODS, is_token
 from .advice import (
     Failure,
     Placement,
+    PolicyLookup,
     actual_requirements,
+    authorization_wildcard_warning,
     preflight_redirect_fix,
     preflight_status_failure,
+    redirect_target_fix,
+    refine,
 )
 from .browser_rules import (
     check_cors,
@@ -38,7 +42,6 @@ from .browser_rules import (
     script_may_set_header,
 )
 from .fetch_result import Exchange, FetchResult, RawResponse, Step, Transport
-from .policy_advice import PolicyLookup, refine
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -230,7 +233,7 @@ def run_fetch(
         elif redirects >= MAX_REDIRECTS:
             problem = f"more than {MAX_REDIRECTS} redirects"
         if problem is not None:
-            failure = Failure("redirect_failed", problem, "redirect to a plain http(s) URL", target)
+            failure = Failure("redirect_failed", problem, redirect_target_fix(), target)
             state.step("redirect", False, problem)
             return _blocked(state, failure, url, origin, sent_method, credentials)
         redirects += 1
@@ -315,11 +318,7 @@ def _preflight(
         if failure is None and authorization_only_by_wildcard(
             response.headers, unsafe, credentials
         ):
-            state.warnings.append(
-                "only `*` in Access-Control-Allow-Headers covers Authorization: Chromium accepts "
-                "that, but the Fetch standard never lets `*` cover Authorization and browsers "
-                "that follow it block the request: add `Authorization` to allow_headers"
-            )
+            state.warnings.append(authorization_wildcard_warning())
     if failure is not None:
         failure = refine(
             failure, state.policy_for, request=("OPTIONS", url, sent), origin=origin,

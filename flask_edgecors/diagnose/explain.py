@@ -25,9 +25,8 @@ from flask_edgecors.core.decision import Decision, Kind, Reason
 from flask_edgecors.core.middleware import CORSMiddleware
 from flask_edgecors.core.policy import CORSPolicy
 
-from .advice import served_fix
+from .advice import no_policy_fix, served_fix
 from .emulated_fetch import run_fetch
-from .policy_advice import no_policy_fix
 from .wsgi_transport import WSGITransport, build_environ
 
 if TYPE_CHECKING:

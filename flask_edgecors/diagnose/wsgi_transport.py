@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from flask_edgecors.core.compiled import CompiledPolicy
 
-    from .policy_advice import PolicyLookup
+    from .advice import PolicyLookup
 
 __all__ = ["WSGITransport", "build_environ"]
 

@@ -1,4 +1,4 @@
-"""Advice from the policy itself, for the tools that run the app in-process.
+"""The fix the policy itself gives, for the tools that run the app in-process.
 
 When to use it
     Over HTTP the probe only sees what the server answered: a production flask_edgecors
@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from flask_edgecors.core.decision import Reason
 
-from .advice import (
+from .fixes import (
     Failure,
     Placement,
     header_fix,

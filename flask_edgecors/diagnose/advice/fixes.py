@@ -1,26 +1,8 @@
-"""Advice: the one place where a diagnosis is put into words, one fix per cause.
+"""The fixes for each failing check of a response: one function per cause, worded once.
 
-When to use it
-    The browser emulation (:mod:`.browser_rules`, :mod:`.emulated_fetch`) finds *which* check
-    failed; this module says what to do about it.  The probe, :mod:`flask_edgecors.testing` and
-    :func:`.explain.explain` all word their fixes here, so an unlisted origin, an unlisted
-    header, an authentication layer's 401 and a service without CORS never read alike.
-
-What is at stake
-    Generic advice sends people the wrong way: "add the origin to allow_origins" told to a SPA
-    that calls a downstream service directly (instead of through the gateway that answers CORS
-    for it) spreads CORS policies over every service, the opposite of answering CORS once at
-    the edge (docs/gateway-or-service.md).
-
-Example::
-
-    >>> from flask_edgecors.diagnose.advice import Placement, no_cors_fix
-    >>> behind = Placement("service", gateway="https://api.example.com")
-    >>> no_cors_fix("https://app.example.com", behind)[:64]
-    'this URL is a service behind the gateway https://api.example.com'
-
-
-Standard library only; request-derived values are quoted as given (the reports escape them).
+:class:`Failure` (what a browser refuses, and the fix) and :class:`Placement` (where a URL sits)
+are defined here; :mod:`.preflight_status` words the non-2xx preflights and :mod:`.from_policy`
+the fixes an in-process tool draws from the policy itself.
 """
 
 from __future__ import annotations
@@ -30,8 +12,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from flask_edgecors.core.cors_check import get_header
-from flask_edgecors.core.headers import SAFELISTED_METHODS
-from flask_edgecors.core.preflight import PREFLIGHT_VARY
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -42,15 +22,18 @@ __all__ = [
     "Failure",
     "Placement",
     "actual_requirements",
+    "authorization_wildcard_warning",
+    "credentials_fix",
     "display_header",
     "has_cors_layer",
     "header_fix",
+    "malformed_list_fix",
     "method_fix",
+    "multiple_origins_fix",
     "no_cors_fix",
     "origin_fix",
-    "preflight_redirect_fix",
-    "preflight_status_failure",
     "served_fix",
+    "wildcard_credentials_fix",
 ]
 
 Header = tuple[str, str]
@@ -196,7 +179,49 @@ def _entry_name(entry: object) -> str:
     return f"{getattr(entry, '__name__', type(entry).__name__)}()"
 
 
+def multiple_origins_fix(count: int) -> str:
+    """The fix for several Access-Control-Allow-Origin values (two layers answer CORS)."""
+    word = {2: "two", 3: "three"}.get(count, str(count))
+    return (
+        f"the response carries {word} Access-Control-Allow-Origin values; only one layer may "
+        "set CORS headers: remove them from the service or from the gateway (flask_edgecors "
+        "replaces upstream CORS headers by default)"
+    )
+
+
+def wildcard_credentials_fix(origin: str) -> str:
+    """The fix for ``Access-Control-Allow-Origin: *`` on a credentialed request."""
+    return (
+        "`*` cannot be used with credentials: the server must echo the exact origin "
+        f"`{origin}` (list it in allow_origins; with allow_credentials=True flask_edgecors "
+        "never sends `*`)"
+    )
+
+
+def credentials_fix() -> str:
+    """The fix for a credentialed request without ``Access-Control-Allow-Credentials: true``."""
+    return (
+        "set allow_credentials=True (the value must be exactly `true`), or send the request "
+        "without credentials"
+    )
+
+
 # -- the method and the headers -----------------------------------------------------------
+
+
+def malformed_list_fix(kind: str) -> str:
+    """The fix for an Access-Control-Allow-Methods (``kind="method"``) or -Headers list that
+    does not parse."""
+    return f"send a comma-separated list of {kind} names"
+
+
+def authorization_wildcard_warning() -> str:
+    """The warning when only `*` covers Authorization (Chromium passes, the standard fails)."""
+    return (
+        "only `*` in Access-Control-Allow-Headers covers Authorization: Chromium accepts that, "
+        "but the Fetch standard never lets `*` cover Authorization and browsers that follow it "
+        "block the request: add `Authorization` to allow_headers"
+    )
 
 
 def method_fix(
@@ -260,121 +285,6 @@ def header_fix(
         )
     listed = f" (it allows {', '.join(allowed)})" if allowed else ""
     return f"add `{shown}` to allow_headers{_in(policy)}{listed}"
-
-
-# -- a preflight that did not get 2xx -----------------------------------------------------
-
-
-def preflight_status_failure(
-    status: int,
-    headers: Sequence[Header],
-    body: bytes,
-    *,
-    origin: str,
-    method: str,
-    unsafe: Sequence[str],
-    placement: Placement | None = None,
-) -> Failure:
-    """A non-2xx preflight answer: who produced it, and the fix for that producer.
-
-    flask_edgecors' own refusal is a 403 with ``Vary: Origin, Access-Control-Request-Method,
-    Access-Control-Request-Headers`` and an empty ``text/plain`` body (with ``debug=True`` an
-    ``EdgeCORS-Debug`` header saying why); an authentication layer answers 401 (or 403 with
-    ``WWW-Authenticate``); a framework with no CORS layer in front answers 404 or 405.
-    """
-    debug, _ = get_header(headers, "EdgeCORS-Debug")
-    message = f"the preflight got status {status}, not 2xx"
-    if debug:
-        message += f" (the server says: {debug})"
-    ours = status == 403 and _is_edgecors_refusal(headers, body, debug)
-    if ours and debug:
-        if debug.startswith("the origin "):
-            fix = (
-                f"flask_edgecors refused the origin `{origin}` (its debug answer says so): add "
-                "it to the allow_origins of the policy for this path (origins match exactly: "
-                "scheme, host and port, no trailing slash)"
-            )
-        else:
-            fix = f"flask_edgecors refused the preflight: {debug}; allow it in the policy"
-        return Failure("preflight_status", message, fix, str(status), "edgecors_refusal")
-    if ours:
-        suspects = [f"the origin `{origin}`"]
-        if method not in SAFELISTED_METHODS:
-            suspects.append(f"the method `{method}`")
-        suspects.extend(f"the header `{display_header(n)}`" for n in unsafe)
-        fix = (
-            "flask_edgecors refused the preflight (its 403: no CORS headers, an empty body): "
-            f"{_one_of(suspects)} is not allowed by the policy for this path, and a production "
-            "answer does not say which. `flask edgecors explain` or explain() names it; so do "
-            "this probe and the browser's console against the server run with debug=True "
-            "(never in production)"
-        )
-        if "authorization" in unsafe:
-            fix += "; note that allow_headers=['*'] never covers Authorization: list it"
-        return Failure("preflight_status", message, fix, str(status), "edgecors_refusal")
-    carries_cors = get_header(headers, "Access-Control-Allow-Origin")[0] is not None
-    if status == 401 or get_header(headers, "WWW-Authenticate")[0] is not None:
-        fix = (
-            f"an authentication layer answered the preflight with {status}: browsers never "
-            "send credentials (cookies, Authorization) on a preflight, so exempt OPTIONS from "
-            "authentication, or put the CORS layer in front of it (outermost) so preflights "
-            "are answered before authentication runs"
-        )
-        cause = "authentication"
-    elif status in (404, 405, 501):
-        fix = (
-            f"the application answered the preflight itself ({status}: it does not handle "
-            "OPTIONS here), so no CORS layer answers preflights for this path. "
-            + no_cors_fix(origin, placement)
-        )
-        cause = "no_options_handler"
-        if carries_cors:
-            fix = (
-                f"a CORS layer added its headers but let the application answer the OPTIONS "
-                f"request ({status}): answer preflights in the CORS layer itself "
-                "(flask_edgecors does, except in mode=\"report\")"
-            )
-    elif status >= 500:
-        fix = (
-            f"the server failed on the preflight ({status}): read its logs (a 502, 503 or 504 "
-            "comes from a proxy or load balancer, not from the application)"
-        )
-        cause = "server_error"
-    else:
-        fix = (
-            f"something in front of the CORS layer (a WAF, a proxy, an authorisation check) "
-            f"answered the OPTIONS request with {status}: let preflights through it, or put "
-            "the CORS layer in front of it"
-        )
-        cause = "refused_before_cors"
-    return Failure("preflight_status", message, fix, str(status), cause)
-
-
-def _is_edgecors_refusal(headers: Sequence[Header], body: bytes, debug: str | None) -> bool:
-    vary, _ = get_header(headers, "Vary")
-    varies = [v.strip().lower() for v in (vary or "").split(",")]
-    if varies != [v.lower() for v in PREFLIGHT_VARY]:
-        return False
-    if get_header(headers, "Access-Control-Allow-Origin")[0] is not None:
-        return False
-    kind, _ = get_header(headers, "Content-Type")
-    plain = kind is not None and kind.lower().startswith("text/plain")
-    return plain and (debug is not None or not body)
-
-
-def _one_of(items: Sequence[str]) -> str:
-    if len(items) == 1:
-        return items[0]
-    return "one of " + ", ".join(items[:-1]) + f" or {items[-1]}"
-
-
-def preflight_redirect_fix() -> str:
-    """The fix for a preflight answered with a redirect (browsers never follow one)."""
-    return (
-        "browsers never follow a redirect on a preflight: call the final URL directly (a "
-        "missing or extra trailing slash? http:// redirected to https://?) or answer OPTIONS "
-        "before any redirect (the CORS layer in front of the redirecting one)"
-    )
 
 
 # -- what an actual request that was not sent must get --------------------------------------
