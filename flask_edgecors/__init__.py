@@ -35,6 +35,7 @@ __all__ = [
     "Decision",
     "EdgeCORS",
     "EdgeCORSWarning",
+    "MissingDependencyError",
     "__version__",
     "cross_origin",
     "explain",
@@ -50,8 +51,28 @@ _LAZY = {
 }
 
 
+#: Lazy modules that need an extra, and the top-level packages that extra installs.
+_EXTRAS = {"flask": ("flask", frozenset({"flask", "werkzeug", "click"}))}
+
+
+class MissingDependencyError(ImportError):
+    """A name needs an optional dependency that is not installed; the message says which extra
+    to install (``pip install 'flask_edgecors[flask]'``)."""
+
+
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'flask_edgecors' has no attribute {name!r}")
-    return getattr(import_module(f".{module}", __name__), name)
+    try:
+        imported = import_module(f".{module}", __name__)
+    except ImportError as exc:
+        extra, packages = _EXTRAS.get(module, ("", frozenset()))
+        if (exc.name or "").split(".")[0] not in packages:
+            raise
+        raise MissingDependencyError(
+            f"flask_edgecors.{name} needs {exc.name!r}, which is not installed: "
+            f"pip install 'flask_edgecors[{extra}]'",
+            name=exc.name,
+        ) from exc
+    return getattr(imported, name)

@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .diagnose.emulated_fetch import FetchResult, run_fetch
+from .diagnose.emulated_fetch import run_fetch
+from .diagnose.fetch_result import FetchResult
 from .diagnose.wsgi_transport import WSGITransport
 
 if TYPE_CHECKING:
@@ -56,20 +57,26 @@ def cors_check(
     redirects across origins (any other origin is served by ``app``).  Exceptions the app
     raises propagate, as in any test client.  The verdict is Chromium's; ``strict=True``
     applies the Fetch standard where Chromium is laxer (``result.warnings`` says where).
+
+    Unlike the probe, the actual request is always sent (whatever the method): it reaches your
+    app in-process and changes nothing real.  When ``app`` contains a :class:`CORSMiddleware`
+    (a Flask app with ``EdgeCORS`` does), a failure's fix names the policy's failing check.
     """
     if "://" not in url:
         url = base_url.rstrip("/") + "/" + url.lstrip("/")
     pairs: Iterable[str | Header] = (
         [(str(k), str(v)) for k, v in headers.items()] if isinstance(headers, Mapping) else headers
     )
+    transport = WSGITransport(app, apps)
     return run_fetch(
-        WSGITransport(app, apps),
+        transport,
         url,
         origin=origin,
         method=method,
         headers=pairs,
         credentials=credentials,
         strict=strict,
+        policy_for=transport.policy_lookup(),
     )
 
 

@@ -3,6 +3,7 @@
 Standard library only.  The browser's rules (:mod:`.browser_rules`) and its fetch loop
 (:mod:`.emulated_fetch`) run over HTTP in the probe (:mod:`.probe`) and in-process against a
 WSGI app (:mod:`.wsgi_transport`) for :func:`.explain.explain` and
-:mod:`flask_edgecors.testing`; :mod:`.risks` lists risky-but-legal configuration choices;
-:mod:`.cli` is ``python -m flask_edgecors``.
+:mod:`flask_edgecors.testing`; :mod:`.advice` words one fix per failing check; :mod:`.risks`
+lists risky-but-legal configuration choices; :mod:`.probe_command` and :mod:`.check_command`
+are commands of ``edgecors`` (``python -m flask_edgecors``).
 """

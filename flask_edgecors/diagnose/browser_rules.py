@@ -4,9 +4,9 @@ When to use it
     Through :mod:`.probe` (over the network), :mod:`flask_edgecors.testing` (in-process) or
     :func:`.explain.explain`; they share the loop in :mod:`.emulated_fetch`, which calls the
     rules below.  Each rule either passes or returns a :class:`Failure` carrying a reason code,
-    what the browser would say, and a plain-language fix.  The checks on responses are the
-    core's (:mod:`flask_edgecors.core.cors_check`, which report mode uses too); this module puts
-    their failures into words.
+    what the browser would say, and a plain-language fix (worded in :mod:`.advice`, one fix per
+    cause).  The checks on responses are the core's (:mod:`flask_edgecors.core.cors_check`,
+    which report mode uses too); this module puts their failures into words.
 
 What is at stake
     "Works in Postman, fails in the browser": the server may answer, but the browser refuses to
@@ -20,7 +20,6 @@ Standard library only; nothing here touches the network.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_edgecors.core.cors_check import NON_WILDCARD_REQUEST_HEADERS, extract_list, get_header
@@ -32,6 +31,19 @@ from flask_edgecors.core.headers import (
     is_forbidden_request_header,
     is_token,
     normalize_method,
+)
+
+from .advice import (
+    Failure,
+    Placement,
+    credentials_fix,
+    has_cors_layer,
+    header_fix,
+    malformed_list_fix,
+    method_fix,
+    multiple_origins_fix,
+    origin_fix,
+    wildcard_credentials_fix,
 )
 
 if TYPE_CHECKING:
@@ -75,16 +87,6 @@ _HTTP_WHITESPACE = " \t\r\n"
 _TOKEN_CHARS = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _RANGE = re.compile(r"[Bb][Yy][Tt][Ee][Ss]=([0-9]*)-([0-9]*)")
 _METHOD_OVERRIDES = frozenset({"x-http-method", "x-http-method-override", "x-method-override"})
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """Why a browser refuses: a reason code, the item at fault, what it says and how to fix it."""
-
-    reason: str
-    message: str
-    fix: str
-    item: str | None = None
 
 
 # -- the request side ----------------------------------------------------------------------
@@ -186,9 +188,17 @@ def cors_unsafe_request_header_names(headers: Iterable[Header]) -> tuple[str, ..
 
 
 def check_cors(
-    headers: Sequence[Header], origin: str, credentials: bool, where: str = "the response"
+    headers: Sequence[Header],
+    origin: str,
+    credentials: bool,
+    where: str = "the response",
+    placement: Placement | None = None,
 ) -> Failure | None:
-    """Fetch "CORS check" on one response (the preflight, a redirect or the final one)."""
+    """Fetch "CORS check" on one response (the preflight, a redirect or the final one).
+
+    ``placement`` (where the URL sits, when known) shapes the fix for a response without any
+    CORS header (see :func:`.advice.no_cors_fix`).
+    """
     failure = core_check_cors(headers, origin, credentials)
     if failure is None:
         return None
@@ -197,18 +207,14 @@ def check_cors(
         return Failure(
             failure.reason,
             f"{where} carries {failure.count} Access-Control-Allow-Origin values: `{value}`",
-            f"the response carries {_count_word(failure.count)} Access-Control-Allow-Origin "
-            "values; only one layer may set CORS headers: remove them from the service or from "
-            "the gateway (flask_edgecors replaces upstream CORS headers by default)",
+            multiple_origins_fix(failure.count),
             value,
         )
     if failure.reason == "wildcard_with_credentials":
         return Failure(
             failure.reason,
             f"{where} has `Access-Control-Allow-Origin: *` but the request carries credentials",
-            "`*` cannot be used with credentials: the server must echo the exact origin "
-            f"`{origin}` (list it in allow_origins; with allow_credentials=True flask_edgecors "
-            "never sends `*`)",
+            wildcard_credentials_fix(origin),
             value,
         )
     if failure.reason == "credentials":
@@ -217,8 +223,7 @@ def check_cors(
             failure.reason,
             f"{where} lacks `Access-Control-Allow-Credentials: true` ({got}) and the request "
             "carries credentials",
-            "set allow_credentials=True (the value must be exactly `true`), or send the request "
-            "without credentials",
+            credentials_fix(),
             value,
         )
     if value is not None:
@@ -226,27 +231,21 @@ def check_cors(
             failure.reason,
             f"{where} has `Access-Control-Allow-Origin: {value}`, which is not the request's "
             f"origin `{origin}`",
-            f"the server must answer exactly `{origin}` (scheme, host and port, no trailing "
-            "slash): add it to allow_origins",
+            origin_fix(origin, answered=value),
             value,
+            "origin_mismatch",
         )
+    fix = origin_fix(origin, headers=headers, placement=placement)
     if origin == "null":
-        fix = (
-            "the request was redirected across origins, so the browser now sends "
-            "`Origin: null`; answer `Access-Control-Allow-Origin: null` (or `*` without "
-            "credentials), or avoid the redirect"
-        )
+        cause = "null_origin"
+    elif has_cors_layer(headers):
+        cause = "origin_not_allowed"
     else:
-        fix = (
-            f"allow the origin `{origin}` (add it to allow_origins) and check that a CORS "
-            "policy applies to this path"
-        )
+        cause = "no_cors_headers"
     message = f"{where} has no Access-Control-Allow-Origin header"
-    return Failure(failure.reason, message, fix, origin)
-
-
-def _count_word(count: int) -> str:
-    return {2: "two", 3: "three"}.get(count, str(count))
+    if cause == "no_cors_headers":
+        message += " (and no CORS header at all)"
+    return Failure(failure.reason, message, fix, origin, cause)
 
 
 def check_preflight(
@@ -270,66 +269,33 @@ def check_preflight(
         return Failure(
             failure.reason,
             "the preflight response's Access-Control-Allow-Methods is not a list of methods",
-            "send a comma-separated list of method names",
+            malformed_list_fix("method"),
         )
     if failure.reason == "invalid_allow_headers":
         return Failure(
             failure.reason,
             "the preflight response's Access-Control-Allow-Headers is not a list of header names",
-            "send a comma-separated list of header names",
+            malformed_list_fix("header"),
         )
     if failure.reason == "method_not_allowed":
         methods = extract_list(get_header(headers, "Access-Control-Allow-Methods")[0]) or []
-        return _method_failure(method, methods, credentials)
+        return Failure(
+            "method_not_allowed",
+            f"method `{method}` is not allowed by Access-Control-Allow-Methods in the preflight "
+            "response",
+            method_fix(method, methods, credentials),
+            method,
+        )
     name = failure.item or ""
     names = extract_list(get_header(headers, "Access-Control-Allow-Headers")[0]) or []
-    if name in NON_WILDCARD_REQUEST_HEADERS and "*" in names:
-        return Failure(
-            failure.reason,
-            f"`{name}` is not covered by `*` in Access-Control-Allow-Headers",
-            f"`*` never covers Authorization: add `{_display(name)}` to allow_headers",
-            name,
-        )
-    if "*" in names:
-        fix = (
-            f"`*` in Access-Control-Allow-Headers is literal for credentialed requests: add "
-            f"`{_display(name)}` to allow_headers (flask_edgecors reflects the requested "
-            "names itself)"
-        )
+    if name in NON_WILDCARD_REQUEST_HEADERS and "*" in names and not credentials:
+        message = f"`{name}` is not covered by `*` in Access-Control-Allow-Headers"
     else:
-        fix = f"add `{_display(name)}` to allow_headers"
-    return Failure(
-        failure.reason,
-        f"request header `{name}` is not allowed by Access-Control-Allow-Headers in the "
-        "preflight response",
-        fix,
-        name,
-    )
-
-
-def _method_failure(method: str, methods: list[str], credentials: bool) -> Failure:
-    message = (
-        f"method `{method}` is not allowed by Access-Control-Allow-Methods in the preflight "
-        "response"
-    )
-    if method != method.upper() and method.upper() in methods:
-        fix = (
-            f"the method `{method}` is sent as written (Fetch upper-cases only DELETE, GET, HEAD, "
-            f"OPTIONS, POST and PUT) and `{method.upper()}` does not match it: call fetch() with "
-            f"`{method.upper()}`, or allow `{method}` exactly"
+        message = (
+            f"request header `{name}` is not allowed by Access-Control-Allow-Headers in the "
+            "preflight response"
         )
-    elif credentials and "*" in methods:
-        fix = (
-            f"`*` in Access-Control-Allow-Methods is literal for credentialed requests: add "
-            f"`{method}` to allow_methods"
-        )
-    else:
-        fix = f"add `{method}` to allow_methods"
-    return Failure("method_not_allowed", message, fix, method)
-
-
-def _display(name: str) -> str:
-    return "-".join(part.capitalize() for part in name.split("-"))
+    return Failure(failure.reason, message, header_fix(name, names, credentials), name)
 
 
 def exposed_header_names(headers: Sequence[Header], credentials: bool) -> frozenset[str]:

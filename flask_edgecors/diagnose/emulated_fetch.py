@@ -6,23 +6,34 @@ preflight, on every redirect and on the final response, follows redirects the wa
 returns a :class:`FetchResult`: the verdict, each step, the readable headers and a fix.
 
 The transport is a callable ``(method, url, headers) -> RawResponse``: :mod:`.probe` speaks
-HTTP, :mod:`.wsgi_transport` calls a WSGI app in-process.
+HTTP, :mod:`.wsgi_transport` calls a WSGI app in-process.  A run can stop after the preflight
+instead of sending an actual request that could change data (``send_unsafe=False``, the
+probe's default).  Fixes are worded by :mod:`.advice`; in-process tools pass a
+:data:`.advice.PolicyLookup` so the fix names the policy's failing check.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from flask_edgecors.core.cors_check import authorization_only_by_wildcard, get_header
 from flask_edgecors.core.headers import SAFELISTED_METHODS, is_token
-from flask_edgecors.core.logsafe import escape_for_log
 
-from .browser_rules import (
+from .advice import (
     Failure,
+    Placement,
+    PolicyLookup,
+    actual_requirements,
+    authorization_wildcard_warning,
+    preflight_redirect_fix,
+    preflight_status_failure,
+    redirect_target_fix,
+    refine,
+)
+from .browser_rules import (
     check_cors,
     check_preflight,
     cors_unsafe_request_header_names,
@@ -30,8 +41,13 @@ from .browser_rules import (
     prepare_method,
     script_may_set_header,
 )
+from .fetch_result import Exchange, FetchResult, RawResponse, Step, Transport
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "SAFE_METHODS",
     "Exchange",
     "FetchResult",
     "RawResponse",
@@ -48,145 +64,9 @@ _REQUEST_BODY_HEADERS = frozenset(
     {"content-encoding", "content-language", "content-location", "content-type"}
 )
 MAX_REDIRECTS = 20
-
-
-@dataclass(frozen=True, slots=True)
-class RawResponse:
-    """What a transport got back: the status code and every header line, in order."""
-
-    status: int
-    headers: tuple[Header, ...]
-
-
-Transport = Callable[[str, str, Sequence[Header]], RawResponse]
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One step of the emulated fetch: a short name, whether it passed, and what happened."""
-
-    name: str
-    ok: bool
-    detail: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "ok": self.ok, "detail": self.detail}
-
-
-@dataclass(frozen=True, slots=True)
-class Exchange:
-    """One HTTP request the emulated browser sent, and the response it got."""
-
-    method: str
-    url: str
-    request_headers: tuple[Header, ...]
-    status: int
-    response_headers: tuple[Header, ...]
-    preflight: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "url": self.url,
-            "request_headers": [list(h) for h in self.request_headers],
-            "status": self.status,
-            "response_headers": [list(h) for h in self.response_headers],
-            "preflight": self.preflight,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    """The verdict of one emulated ``fetch()``.
-
-    ``allowed`` is what a browser would decide: ``True`` when the script gets the response.
-    ``reason`` is ``"allowed"``, ``"same_origin"`` or a failure code (``origin_not_allowed``,
-    ``multiple_allow_origin``, ``wildcard_with_credentials``, ``credentials``,
-    ``method_not_allowed``, ``header_not_allowed``, ``preflight_status``,
-    ``preflight_redirect``, ``invalid_allow_methods``, ``invalid_allow_headers``,
-    ``redirect_failed``); ``message`` says what failed, ``fix`` how to fix it and ``item`` names
-    the offending origin, method or header.  ``headers`` are the response headers a script can
-    read (lowercase names, combined values), empty when blocked.
-    """
-
-    allowed: bool
-    reason: str
-    url: str
-    origin: str
-    method: str
-    credentials: bool
-    preflight: bool
-    status: int | None
-    headers: Mapping[str, str]
-    steps: tuple[Step, ...]
-    exchanges: tuple[Exchange, ...]
-    message: str = ""
-    fix: str | None = None
-    item: str | None = None
-    notes: tuple[str, ...] = field(default=())
-    warnings: tuple[str, ...] = field(default=())
-
-    @property
-    def blocked(self) -> bool:
-        return not self.allowed
-
-    def header(self, name: str) -> str | None:
-        """A response header as ``response.headers.get(name)`` would return it in a script."""
-        return self.headers.get(name.lower())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "allowed": self.allowed,
-            "reason": self.reason,
-            "message": self.message,
-            "fix": self.fix,
-            "item": self.item,
-            "url": self.url,
-            "origin": self.origin,
-            "method": self.method,
-            "credentials": self.credentials,
-            "preflight": self.preflight,
-            "status": self.status,
-            "headers": dict(self.headers),
-            "steps": [s.to_dict() for s in self.steps],
-            "exchanges": [e.to_dict() for e in self.exchanges],
-            "notes": list(self.notes),
-            "warnings": list(self.warnings),
-        }
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
-    def report(self) -> str:
-        """A readable multi-line report (what the probe prints).  Values are escaped."""
-        verdict = "ALLOWED" if self.allowed else "BLOCKED"
-        lines = [
-            f"{verdict}: {_e(self.method)} {_e(self.url)} from {_e(self.origin)}"
-            f" (credentials: {'include' if self.credentials else 'omit'})"
-        ]
-        lines.extend(f"  note: {_e(note, 400)}" for note in self.notes)
-        lines.extend(f"  WARNING: {_e(text, 600)}" for text in self.warnings)
-        for number, step in enumerate(self.steps, 1):
-            mark = "ok  " if step.ok else "FAIL"
-            lines.append(f"  {number}. [{mark}] {step.name}: {_e(step.detail, 600)}")
-        if self.allowed:
-            if self.status is not None:
-                lines.append(f"  status {self.status}; readable headers:")
-                lines.extend(
-                    f"    {_e(name)}: {_e(value)}" for name, value in sorted(self.headers.items())
-                )
-        else:
-            lines.append(f"  why: {_e(self.message, 600)}")
-            if self.fix:
-                lines.append(f"  fix: {_e(self.fix, 600)}")
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.report()
-
-
-def _e(value: object, limit: int = 300) -> str:
-    return escape_for_log(value, limit)
+#: Methods that do not change data (RFC 9110 "safe"): the only actual requests sent when
+#: ``send_unsafe=False``.
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 def origin_of(url: str) -> str:
@@ -233,6 +113,8 @@ class _State:
     warnings: list[str] = field(default_factory=list)
     preflight: bool = False
     strict: bool = False
+    placement: Placement | None = None
+    policy_for: PolicyLookup | None = None
 
     def step(self, name: str, ok: bool, detail: str) -> None:
         self.steps.append(Step(name, ok, detail))
@@ -247,6 +129,9 @@ def run_fetch(
     headers: Iterable[str | Header] = (),
     credentials: bool = False,
     strict: bool = False,
+    send_unsafe: bool = True,
+    placement: Placement | None = None,
+    policy_for: PolicyLookup | None = None,
 ) -> FetchResult:
     """Emulate ``fetch(url, {method, headers, credentials, mode: "cors"})`` from ``origin``.
 
@@ -254,10 +139,16 @@ def run_fetch(
     still lets `*` in Access-Control-Allow-Headers cover ``Authorization``) the result carries
     a warning, and ``strict=True`` applies the standard instead.
 
+    ``send_unsafe=False`` sends the actual request only for GET and HEAD: for any other
+    method the run stops after the preflight (``result.actual_sent`` is ``False``).
+    ``placement`` says where the URL sits (a service behind a gateway, or the gateway), for
+    the advice on a response without CORS headers; ``policy_for`` (in-process tools) gives
+    the policy the CORS layer applies to a request, for advice naming the failing check.
+
     Raises ``ValueError`` for a request a browser would refuse to make (a forbidden or invalid
     method, an invalid header); transport errors propagate.
     """
-    state = _State(strict=strict)
+    state = _State(strict=strict, placement=placement, policy_for=policy_for)
     sent_method = prepare_method(method)
     if sent_method != method:
         state.notes.append(f"fetch() normalises the method {method!r} to {sent_method!r}")
@@ -285,6 +176,8 @@ def run_fetch(
             state.step(
                 "same origin", True, "the URL has the page's origin: CORS does not apply"
             )
+            if not send_unsafe and sent_method not in SAFE_METHODS:
+                return _not_sent(state, "same_origin", url, origin, sent_method, credentials)
             response = transport(sent_method, current_url, request_headers)
             _record(state, sent_method, current_url, request_headers, response, False)
             return _result(
@@ -300,13 +193,22 @@ def run_fetch(
             )
             if failure is not None:
                 return _blocked(state, failure, url, origin, sent_method, credentials)
+        if not send_unsafe and sent_method not in SAFE_METHODS:
+            return _not_sent(state, "preflight_only", url, origin, sent_method, credentials)
         outgoing = [*request_headers, ("Origin", request_origin)]
         response = transport(sent_method, current_url, outgoing)
         _record(state, sent_method, current_url, outgoing, response, False)
         is_redirect = response.status in _REDIRECTS
         where = f"the {'redirect' if is_redirect else 'response'} ({response.status})"
-        failure = check_cors(response.headers, request_origin, credentials, where)
+        failure = check_cors(
+            response.headers, request_origin, credentials, where, state.placement
+        )
         if failure is not None:
+            failure = refine(
+                failure, state.policy_for, request=(sent_method, current_url, outgoing),
+                origin=request_origin, method=sent_method, unsafe=unsafe,
+                credentials=credentials, placement=state.placement,
+            )
             state.step(f"CORS check on {sent_method} {current_url}", False, failure.message)
             return _blocked(state, failure, url, origin, sent_method, credentials)
         state.step(
@@ -331,7 +233,7 @@ def run_fetch(
         elif redirects >= MAX_REDIRECTS:
             problem = f"more than {MAX_REDIRECTS} redirects"
         if problem is not None:
-            failure = Failure("redirect_failed", problem, "redirect to a plain http(s) URL", target)
+            failure = Failure("redirect_failed", problem, redirect_target_fix(), target)
             state.step("redirect", False, problem)
             return _blocked(state, failure, url, origin, sent_method, credentials)
         redirects += 1
@@ -394,53 +296,38 @@ def _preflight(
         failure = Failure(
             "preflight_redirect",
             f"the preflight was answered with a redirect ({response.status} to {location})",
-            "browsers never follow a redirect on a preflight: call the final URL directly (a "
-            "missing or extra trailing slash?) or answer OPTIONS before any redirect",
+            preflight_redirect_fix(),
             location,
         )
     elif not 200 <= response.status <= 299:
-        failure = Failure(
-            "preflight_status",
-            f"the preflight got status {response.status}, not 2xx{said}",
-            _status_fix(response.status),
-            str(response.status),
+        failure = preflight_status_failure(
+            response.status, response.headers, response.body, origin=origin, method=method,
+            unsafe=unsafe, placement=state.placement,
         )
     else:
-        failure = check_cors(response.headers, origin, credentials, "the preflight response")
+        failure = check_cors(
+            response.headers, origin, credentials, "the preflight response", state.placement
+        )
         if failure is None:
             failure = check_preflight(
                 response.headers, method, unsafe, credentials,
                 authorization_wildcard=not state.strict,
             )
+            if failure is not None and said:
+                failure = dataclasses.replace(failure, message=failure.message + said)
         if failure is None and authorization_only_by_wildcard(
             response.headers, unsafe, credentials
         ):
-            state.warnings.append(
-                "only `*` in Access-Control-Allow-Headers covers Authorization: Chromium accepts "
-                "that, but the Fetch standard never lets `*` cover Authorization and browsers "
-                "that follow it block the request: add `Authorization` to allow_headers"
-            )
+            state.warnings.append(authorization_wildcard_warning())
     if failure is not None:
+        failure = refine(
+            failure, state.policy_for, request=("OPTIONS", url, sent), origin=origin,
+            method=method, unsafe=unsafe, credentials=credentials, placement=state.placement,
+        )
         state.step(name, False, failure.message)
         return failure
     state.step(name, True, f"status {response.status}; origin, method and headers allowed")
     return None
-
-
-def _status_fix(status: int) -> str:
-    if status in (401, 403):
-        return (
-            "answer the preflight with 2xx: browsers never send credentials on a preflight, so "
-            "exempt OPTIONS from authentication, and check that the origin, method and headers "
-            "are allowed (flask_edgecors answers a refused preflight with 403; debug=True says "
-            "why)"
-        )
-    if status in (404, 405, 501):
-        return (
-            "the server does not handle OPTIONS here: put the CORS layer in front of the app so "
-            "preflights are answered before routing"
-        )
-    return "answer the preflight with a 2xx status"
 
 
 def _record(
@@ -456,26 +343,62 @@ def _record(
     )
 
 
-def _blocked(
-    state: _State, failure: Failure, url: str, origin: str, method: str, credentials: bool
+def _finish(
+    state: _State, url: str, origin: str, method: str, credentials: bool, **verdict: Any
 ) -> FetchResult:
+    """The result: the request, the run recorded in ``state``, and the ``verdict`` fields."""
     return FetchResult(
-        allowed=False,
-        reason=failure.reason,
         url=url,
         origin=origin,
         method=method,
         credentials=credentials,
         preflight=state.preflight,
-        status=None,
-        headers={},
         steps=tuple(state.steps),
         exchanges=tuple(state.exchanges),
+        notes=tuple(state.notes),
+        warnings=tuple(state.warnings),
+        **verdict,
+    )
+
+
+def _not_sent(
+    state: _State, reason: str, url: str, origin: str, method: str, credentials: bool
+) -> FetchResult:
+    """The run stops before an actual request that could change data."""
+    covered = "the preflight passes" if state.preflight else "no preflight is needed"
+    state.step(
+        "actual request", True,
+        f"not sent: {method} can change data on the server (--send sends it)",
+    )
+    return _finish(
+        state, url, origin, method, credentials,
+        allowed=True,
+        reason=reason,
+        status=None,
+        headers={},
+        message=(
+            f"{covered}; the actual {method} was not sent, so this verdict covers "
+            + ("the preflight only" if state.preflight else "no response")
+        ),
+        actual_sent=False,
+        requirements=() if reason == "same_origin" else actual_requirements(origin, credentials),
+    )
+
+
+def _blocked(
+    state: _State, failure: Failure, url: str, origin: str, method: str, credentials: bool
+) -> FetchResult:
+    return _finish(
+        state, url, origin, method, credentials,
+        allowed=False,
+        reason=failure.reason,
+        status=None,
+        headers={},
         message=failure.message,
         fix=failure.fix,
         item=failure.item,
-        notes=tuple(state.notes),
-        warnings=tuple(state.warnings),
+        cause=failure.cause,
+        actual_sent=any(not x.preflight for x in state.exchanges),
     )
 
 
@@ -495,19 +418,11 @@ def _result(
         lower = name.lower()
         if lower in names and lower not in readable:
             readable[lower] = get_header(response.headers, lower)[0] or ""
-    return FetchResult(
+    return _finish(
+        state, url, origin, method, credentials,
         allowed=allowed,
         reason=reason,
-        url=url,
-        origin=origin,
-        method=method,
-        credentials=credentials,
-        preflight=state.preflight,
         status=response.status,
         headers=readable,
-        steps=tuple(state.steps),
-        exchanges=tuple(state.exchanges),
         message="the browser hands the response to the script",
-        notes=tuple(state.notes),
-        warnings=tuple(state.warnings),
     )

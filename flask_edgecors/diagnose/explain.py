@@ -22,17 +22,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask_edgecors.core.decision import Decision, Kind, Reason
-from flask_edgecors.core.logsafe import escape_for_log
 from flask_edgecors.core.middleware import CORSMiddleware
 from flask_edgecors.core.policy import CORSPolicy
 
-from .emulated_fetch import FetchResult, run_fetch
+from .advice import no_policy_fix, served_fix
+from .emulated_fetch import run_fetch
 from .wsgi_transport import WSGITransport, build_environ
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
     from flask_edgecors.core.compiled import CompiledPolicy
+
+    from .fetch_result import FetchResult
 
 __all__ = ["Explanation", "explain"]
 
@@ -167,6 +171,7 @@ def explain(
     host: str = "localhost",
     scheme: str = "http",
     why: str | None = None,
+    served_methods: Collection[str] | None = None,
 ) -> Explanation:
     """What ``target`` answers a browser's request, which policy applied and why.
 
@@ -176,8 +181,11 @@ def explain(
     :mod:`.emulated_fetch`: a request that needs a preflight is explained through it.
     ``headers`` are ``"Name: value"`` strings, pairs or a mapping (a bare name means an empty
     value).  In report mode, explains what enforcing would answer.  ``why`` replaces the
-    description of how the policy was chosen.  Returns a frozen :class:`Explanation`
-    (``allowed``, ``reason``, ``policy``, ``why``, ``headers``, ``to_dict()``).
+    description of how the policy was chosen.  ``served_methods`` are the methods the
+    framework's router serves at ``path`` (the Flask CLI passes them): a method outside them
+    is explained as a route that does not exist, not as a policy to widen.  Returns a frozen
+    :class:`Explanation` (``allowed``, ``reason``, ``policy``, ``why``, ``headers``,
+    ``to_dict()``).
     """
     if not isinstance(target, CORSMiddleware):
         return _explain_policy(
@@ -224,7 +232,7 @@ def explain(
 
     result = run_fetch(
         transport, url, origin=origin, method=method, headers=header_args,
-        credentials=credentials,
+        credentials=credentials, policy_for=transport.policy_lookup(),
     )
     preflight = next((x.response_headers for x in result.exchanges if x.preflight), None)
     actual = next((x.response_headers for x in result.exchanges if not x.preflight), None)
@@ -232,18 +240,29 @@ def explain(
     decisions = tuple(sink)
     refused = next((d for d in decisions if not d.allowed), None)
     fix: str | None
+    served = None if served_methods is None else {m.upper() for m in served_methods}
     if compiled is None:
         reason, message, fix = (
             Reason.NO_POLICY,
             "no CORS policy applies to this path: the middleware adds no CORS headers",
-            "add a policy for this path (routes={prefix: policy}), or call the service that "
-            "owns this path",
+            no_policy_fix(origin),
         )
     elif refused is not None:
-        reason, message = refused.reason, refused.explain()
-        fix = _decision_fix(refused, where)
+        reason, message, fix = refused.reason, refused.explain(), result.fix
     else:
         reason, message, fix = result.reason, result.message, result.fix
+    if compiled is not None and served and result.method.upper() not in served and reason in (
+        Reason.ALLOWED, Reason.METHOD_NOT_ALLOWED
+    ):
+        # Not a policy to widen: the route does not exist for this method.
+        unserved = f"no route serves {result.method} at {path!r}"
+        message = (
+            f"{message}, but {unserved} (the application answers 405)"
+            if result.allowed else unserved
+        )
+        fix = served_fix(
+            path, result.method, served, compiled.policy.allow_methods, compiled.name
+        )
     if refused is not None:
         kind = refused.kind
     else:
@@ -266,24 +285,6 @@ def explain(
         decisions=decisions,
         fetch=result,
     )
-
-
-def _decision_fix(decision: Decision, where: str | None) -> str | None:
-    target = f" of policy {where}" if where else ""
-    item = escape_for_log(decision.header) if decision.header is not None else None
-    if decision.reason == Reason.ORIGIN_NOT_ALLOWED:
-        return f"add `{escape_for_log(decision.origin)}` to allow_origins{target}"
-    if decision.reason == Reason.METHOD_NOT_ALLOWED:
-        return f"add `{escape_for_log(decision.method, 40)}` to allow_methods{target}"
-    if decision.reason == Reason.HEADER_NOT_ALLOWED and item is not None:
-        if item == "authorization":
-            return f"add `Authorization` to allow_headers{target} (`*` never covers it)"
-        return f"add `{item}` to allow_headers{target}"
-    if decision.reason == Reason.INVALID_REQUEST_HEADERS:
-        return "send fewer or valid request header names, or raise max_request_header_names"
-    if decision.reason == Reason.PRIVATE_NETWORK_NOT_ALLOWED:
-        return f"set allow_private_network=True{target}"
-    return None
 
 
 def _which_policy(

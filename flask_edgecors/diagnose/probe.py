@@ -13,8 +13,14 @@ When to use it
     Exit status: 0 allowed, 1 blocked, 2 usage or network error.  ``--json`` prints the whole
     result (verdict, steps, every request and response, the fix) as JSON.
 
-Standard library only (``http.client``).  It sends real requests, the actual one included (a
-``PUT`` is a ``PUT``): point it at endpoints where that is harmless.
+What is at stake
+    A diagnostic tool must not change data on the server it inspects.  The probe sends the
+    preflight (``OPTIONS``, harmless) and the actual request only when it is a ``GET`` or a
+    ``HEAD``; for any other method it stops after the preflight, says that its verdict covers
+    the preflight only and what the actual response must carry.  ``send=True`` (``--send``)
+    sends the actual request too: a ``PUT`` is a ``PUT``.
+
+Standard library only (``http.client``).
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ import ssl
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .emulated_fetch import FetchResult, RawResponse, run_fetch
+from .advice import Placement
+from .emulated_fetch import run_fetch
+from .fetch_result import BODY_KEPT, FetchResult, RawResponse
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-__all__ = ["HTTPTransport", "ProbeError", "probe"]
+__all__ = ["HTTPTransport", "Placement", "ProbeError", "probe"]
 
 Header = tuple[str, str]
 USER_AGENT = "flask_edgecors-probe"
@@ -111,9 +119,8 @@ class HTTPTransport:
                 connection.putheader(name, value)
             connection.endheaders()
             response = connection.getresponse()
-            if method != "HEAD":
-                response.read(_MAX_BODY)
-            return RawResponse(response.status, tuple(response.getheaders()))
+            body = b"" if method == "HEAD" else response.read(_MAX_BODY)
+            return RawResponse(response.status, tuple(response.getheaders()), body[:BODY_KEPT])
         except (OSError, http.client.HTTPException) as exc:
             raise ProbeError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
         finally:
@@ -130,13 +137,18 @@ def probe(
     timeout: float = 10.0,
     resolve: Mapping[str, str] | None = None,
     strict: bool = False,
+    send: bool = False,
+    placement: Placement | None = None,
 ) -> FetchResult:
     """Run a browser-faithful cross-origin fetch of ``url`` from ``origin`` over the network.
 
-    ``strict=True`` applies the Fetch standard where Chromium is laxer (see
-    :func:`~.emulated_fetch.run_fetch`).  Raises :class:`ProbeError` on network errors
-    and ``ValueError`` on a request a browser would refuse to make (a forbidden method, an
-    invalid header).
+    The actual request is sent only for ``GET`` and ``HEAD`` unless ``send=True``: for any
+    other method the result has ``actual_sent=False`` and covers the preflight only.
+    ``placement`` says where ``url`` sits (a service behind a gateway, or the gateway), for
+    the advice on a response without CORS headers.  ``strict=True`` applies the Fetch
+    standard where Chromium is laxer (see :func:`~.emulated_fetch.run_fetch`).  Raises
+    :class:`ProbeError` on network errors and ``ValueError`` on a request a browser would
+    refuse to make (a forbidden method, an invalid header).
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -149,4 +161,6 @@ def probe(
         headers=headers,
         credentials=credentials,
         strict=strict,
+        send_unsafe=send,
+        placement=placement,
     )

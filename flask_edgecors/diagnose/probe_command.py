@@ -1,6 +1,8 @@
 """``edgecors probe URL --origin O ...``: the browser-faithful CORS probe on the command line.
 
-Exit status: 0 allowed, 1 blocked, 2 usage or network error.
+The preflight is always sent (``OPTIONS`` changes nothing); the actual request only for GET and
+HEAD, or with ``--send``.  Exit status: 0 allowed (without ``--send``, for another method: the
+preflight passed), 1 blocked, 2 usage or network error.
 """
 
 from __future__ import annotations
@@ -25,7 +27,11 @@ HELP = "would a browser let a page on ORIGIN read URL?"
 DESCRIPTION = (
     "Does what a browser's fetch() does: a preflight when the Fetch standard requires one, then "
     "the CORS check on the preflight, on each redirect and on the response. Prints the verdict, "
-    "each step and a fix. Exit 0 allowed, 1 blocked, 2 error."
+    "each step and a fix. The actual request is sent only for GET and HEAD: for any other "
+    "method (POST included) the probe stops after the preflight, says the verdict covers the "
+    "preflight only and what the actual response must carry; --send sends it (a PUT is a real "
+    "PUT: it can change data). Exit 0 allowed (or, not sent: the preflight passed), 1 blocked, "
+    "2 error."
 )
 
 
@@ -41,6 +47,11 @@ def build_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--credentials", action="store_true",
         help="fetch with credentials: 'include' (cookies / HTTP auth)",
+    )
+    p.add_argument(
+        "--send", action="store_true",
+        help="also send the actual request when the method is not GET or HEAD (POST, PUT, "
+        "DELETE, ...): it reaches the application and can change data",
     )
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.add_argument(
@@ -77,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             resolve=_resolve(args.resolve),
             strict=args.strict,
+            send=args.send,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

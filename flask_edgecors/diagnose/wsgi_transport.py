@@ -1,8 +1,10 @@
 """An in-process transport for :func:`.emulated_fetch.run_fetch`: calls a WSGI app.
 
 No server and no socket: each request becomes a PEP 3333 environ, the app is called, the
-status and header lines are collected and the body is drained and closed.  Used by
-:mod:`flask_edgecors.testing` and by :func:`.explain.explain`.
+status and header lines are collected and the body is drained (its start kept) and closed.
+Used by :mod:`flask_edgecors.testing` and by :func:`.explain.explain`.  In-process, the tools
+can also ask the app's CORS layer which policy answers a request
+(:meth:`WSGITransport.policy_lookup`), so their advice names the policy's failing check.
 """
 
 from __future__ import annotations
@@ -12,12 +14,20 @@ import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from .emulated_fetch import RawResponse, origin_of
+from flask_edgecors.core.middleware import CORSMiddleware
+from flask_edgecors.core.stacking import find_inner_layers
+
+from .emulated_fetch import origin_of
+from .fetch_result import BODY_KEPT, RawResponse
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
+
+    from flask_edgecors.core.compiled import CompiledPolicy
+
+    from .advice import PolicyLookup
 
 __all__ = ["WSGITransport", "build_environ"]
 
@@ -93,9 +103,11 @@ class WSGITransport:
             return lambda data: None
 
         body: Iterable[bytes] = app(environ, start_response)
+        kept = b""
         try:
-            for _chunk in body:
-                pass
+            for chunk in body:
+                if len(kept) < BODY_KEPT:
+                    kept += bytes(chunk[: BODY_KEPT - len(kept)])
         finally:
             close = getattr(body, "close", None)
             if close is not None:
@@ -103,4 +115,27 @@ class WSGITransport:
         if not captured:
             raise RuntimeError("the WSGI application never called start_response")
         status, response_headers = captured
-        return RawResponse(int(status.split(" ", 1)[0]), tuple(response_headers))
+        return RawResponse(int(status.split(" ", 1)[0]), tuple(response_headers), kept)
+
+    def policy_lookup(self) -> PolicyLookup | None:
+        """Which policy the app's outermost :class:`CORSMiddleware` applies to a request.
+
+        ``None`` when no CORS layer can be found in the app (through the usual wrapper
+        attributes, as :func:`~flask_edgecors.core.stacking.find_inner_layers` walks them).
+        """
+        layers = {
+            origin: found[0]
+            for origin, app in [("", self.app), *self.apps.items()]
+            if (found := find_inner_layers(app, CORSMiddleware))
+        }
+        if not layers:
+            return None
+
+        def lookup(method: str, url: str, headers: Sequence[Header]) -> CompiledPolicy | None:
+            origin = origin_of(url)
+            layer = layers.get(origin if origin in self.apps else "")
+            if layer is None:
+                raise LookupError(f"no CORS layer known for {url!r}")
+            return layer.policy_for(build_environ(method, url, headers))
+
+        return lookup

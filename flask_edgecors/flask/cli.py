@@ -19,6 +19,7 @@ and apps loaded without entry points, on ``app.cli`` by ``init_app``.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
@@ -31,14 +32,29 @@ from .checks import check_app, route_table
 from .precedence import effective_policy
 from .state import get_state
 
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from .state import EdgeCORSState
+
 __all__ = ["edgecors_cli"]
 
 edgecors_cli = AppGroup("edgecors", help="Inspect and check the app's CORS configuration.")
+
+
+def _state(app: Flask) -> EdgeCORSState:
+    """The app's EdgeCORS state, or a one-line error (exit 1) saying how to set it up."""
+    try:
+        return get_state(app)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+
 
 @edgecors_cli.command("routes")
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
 def routes_command(as_json: bool) -> None:
     """List every route with its effective CORS policy and where it came from."""
+    _state(current_app)
     rows = route_table(current_app)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -85,13 +101,14 @@ def explain_command(
 ) -> None:
     """Explain what the app answers a browser's request to PATH, and why."""
     app = current_app
-    state = get_state(app)
+    state = _state(app)
     host = host or app.config.get("SERVER_NAME") or "localhost"
     clean = path.split("?", 1)[0]
     explanation = explain(
         state.middleware, path, origin=origin, method=method, headers=list(headers),
         credentials=credentials, host=host, scheme=scheme,
         why=state.resolver.describe(clean, method.upper(), host),
+        served_methods=state.resolver.served_methods(clean, host, scheme),
     )
     endpoint = state.resolver.endpoint_for(clean, method, host, scheme)
     source = effective_policy(app, state.ext, state.default, endpoint).source
@@ -120,6 +137,7 @@ def check_command(strict: bool, as_json: bool, files: tuple[str, ...]) -> None:
     else:
         app = click.get_current_context().ensure_object(ScriptInfo).load_app()
         with app.app_context():
+            _state(current_app)
             findings = check_app(current_app)
     text, status = format_findings(findings, as_json, strict)
     click.echo(text)

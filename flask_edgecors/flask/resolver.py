@@ -245,6 +245,19 @@ class FlaskResolver(ResponseResolver):
             return None
         return _match(adapter, path, method.upper())[0]
 
+    def served_methods(
+        self, path: str, host: str | None = None, scheme: str = "http"
+    ) -> tuple[str, ...] | None:
+        """The methods the URL map serves at ``path`` (``None``: no rule matches it); for tools.
+
+        ``OPTIONS`` is listed only when a view declares it (Flask answers it otherwise).
+        """
+        host = host or self._app.config.get("SERVER_NAME") or "localhost"
+        route = self._match_route("GET", scheme, host, "", path)
+        if route.endpoint is None:
+            return None
+        return tuple(method for method, _ in route.methods)
+
     def describe(self, path: str, method: str = "GET", host: str | None = None) -> str:
         """How the policy of ``method path`` is chosen, in words (used by ``explain``)."""
         endpoint = self.endpoint_for(path, method, host)

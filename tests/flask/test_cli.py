@@ -7,8 +7,11 @@ import re
 
 import pytest
 from flask import Blueprint, Flask
+from flask.cli import ScriptInfo
+from flask.testing import FlaskCliRunner
 
 from flask_edgecors import CORSPolicy, EdgeCORS, cross_origin, no_cors
+from flask_edgecors.flask.cli import edgecors_cli
 from tests.flask.helpers import APP_ORIGIN, EVIL_ORIGIN, PARTNER_ORIGIN
 
 
@@ -203,3 +206,41 @@ def test_check_exits_1_on_errors() -> None:
     result = app.test_cli_runner().invoke(args=["edgecors", "check"])
     assert result.exit_code == 1
     assert "ERROR [EC031] route 'view'" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["routes"], id="routes"),
+        pytest.param(["explain", "/x", "--origin", APP_ORIGIN], id="explain"),
+        pytest.param(["check"], id="check"),
+    ],
+)
+def test_an_app_without_edgecors_gets_a_one_line_error(args: list[str]) -> None:
+    app = Flask("bare")
+    result = FlaskCliRunner(app).invoke(
+        edgecors_cli, args=args, obj=ScriptInfo(create_app=lambda: app)
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: EdgeCORS is not initialised on the Flask app 'bare': call cors.init_app(app) in "
+        "your app factory first.\n"
+    )
+
+
+def test_explain_a_method_the_route_does_not_serve_names_the_route_not_the_policy() -> None:
+    app = Flask("orders")
+    EdgeCORS(app, allow_origins=[APP_ORIGIN], allow_methods=["GET", "POST"])
+
+    @app.get("/orders")
+    def orders() -> str:
+        return "orders"
+
+    for extra in ([], ["-H", "Content-Type: application/json"]):  # simple, then preflighted
+        result = app.test_cli_runner().invoke(
+            args=["edgecors", "explain", "/orders", "--origin", APP_ORIGIN, "--method", "POST",
+                  *extra]
+        )
+        assert result.exit_code == 0, result.output
+        assert "fix: `/orders` serves GET only; no route answers POST there" in result.output
+        assert "allow_methods of" not in result.output

@@ -102,8 +102,8 @@ def test_chromium_probe_and_testing_check_agree(
         "headers": list(scenario.headers),
         "credentials": scenario.credentials,
     }
-    over_http = probe(
-        server.url(scenario), timeout=5,
+    over_http = probe(  # send=True: the actual request too, whatever the method (loopback)
+        server.url(scenario), timeout=5, send=True,
         resolve={f"api.test:{port}": "127.0.0.1", f"other.test:{port}": "127.0.0.1"},
         **kwargs,
     )

@@ -63,7 +63,10 @@ def test_explain_gives_the_exact_preflight_headers_the_edge_sends() -> None:
 def test_explain_of_a_refused_preflight_names_the_fix_and_policy_route() -> None:
     result = explain(gateway(), "/api/orders", origin=SPA, headers=["X-Tenant: 7"])
     assert result.kind == "preflight"
-    assert result.fix == "add `x-tenant` to allow_headers of policy /api (api)"
+    assert result.fix == (
+        "add `X-Tenant` to allow_headers of policy `api` (it allows Authorization, "
+        "Content-Type, X-Correlation-Id)"
+    )
     assert result.why == "route prefix '/api' is the longest prefix covering '/api/orders'"
     assert result.headers == result.preflight_headers
     assert result.actual_headers is None

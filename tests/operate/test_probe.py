@@ -36,7 +36,7 @@ def test_allowed_request_exits_0_and_prints_steps(
     code, out, _ = run(
         capsys, "probe", f"{base}/api/orders", "--origin", SPA, "--method", "PUT",
         "--header", "Authorization: Bearer t", "--header", "Content-Type: application/json",
-        "--credentials",
+        "--credentials", "--send",
     )
     assert code == 0
     assert out.startswith("ALLOWED: PUT")
@@ -60,7 +60,8 @@ def test_blocked_origin_names_the_missing_header(
     code, out, _ = run(capsys, "probe", f"{base}/api/orders", "--origin", "https://evil.example")
     assert code == 1
     assert "has no Access-Control-Allow-Origin header" in out
-    assert "add it to allow_origins" in out
+    assert "a CORS layer answered" in out
+    assert "did not allow `https://evil.example`: add it to the allow_origins" in out
 
 
 def test_star_with_credentials_is_explained(base: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,11 +74,13 @@ def test_star_with_credentials_is_explained(base: str, capsys: pytest.CaptureFix
 
 def test_json_output_is_the_whole_result(base: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
-        capsys, "probe", f"{base}/api/orders", "--origin", SPA, "--method", "DELETE", "--json"
+        capsys, "probe", f"{base}/api/orders", "--origin", SPA, "--method", "DELETE", "--json",
+        "--send",
     )
     data = json.loads(out)
     assert code == 0
     assert data["allowed"] is True
+    assert data["actual_sent"] is True
     assert data["preflight"] is True
     assert [x["method"] for x in data["exchanges"]] == ["OPTIONS", "DELETE"]
     assert data["exchanges"][0]["request_headers"] == [
@@ -163,3 +166,93 @@ def test_strict_applies_the_standard_to_authorization_under_star() -> None:
     assert not strict.allowed
     assert strict.fix is not None
     assert "`*` never covers Authorization" in strict.fix
+
+
+class MethodLog:
+    """A flask_edgecors gateway that records the method of every request that reaches it."""
+
+    def __init__(self) -> None:
+        self.methods: list[str] = []
+        self.edge = gateway()
+
+    def __call__(self, environ: dict[str, object], start_response: object) -> object:
+        self.methods.append(str(environ["REQUEST_METHOD"]))
+        return self.edge(environ, start_response)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE", "PATCH"])
+def test_probe_stops_after_the_preflight_for_a_method_that_can_change_data(
+    method: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = MethodLog()
+    with serve_wsgi(log) as url:  # type: ignore[arg-type]
+        code, out, _ = run(
+            capsys, "probe", f"{url}/api/orders", "--origin", SPA, "--method", method,
+            "-H", "Content-Type: application/json", "--json",
+        )
+    data = json.loads(out)
+    assert log.methods == ["OPTIONS"]
+    assert data["actual_sent"] is False
+    assert [x["method"] for x in data["exchanges"]] == ["OPTIONS"]
+    if method == "PATCH":  # not allowed by the policy: blocked at the preflight
+        assert (code, data["reason"]) == (1, "preflight_status")
+        return
+    assert (code, data["reason"]) == (0, "preflight_only")
+    assert "covers the preflight only" in data["message"]
+    assert any("Access-Control-Allow-Origin: https://app.example.com" in r
+               for r in data["requirements"])
+
+
+def test_not_sent_report_says_what_the_actual_response_must_carry(
+    base: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "probe", f"{base}/api/orders", "--origin", SPA, "--method", "PUT",
+        "--credentials",
+    )
+    assert code == 0
+    assert out.startswith("PREFLIGHT OK (actual request not sent): PUT")
+    assert "not sent: PUT can change data on the server (--send sends it)" in out
+    assert "- Access-Control-Allow-Credentials: true" in out
+    assert "- Access-Control-Expose-Headers listing every response header the script reads" in out
+
+
+def test_a_post_without_preflight_is_not_sent_either(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = MethodLog()
+    with serve_wsgi(log) as url:  # type: ignore[arg-type]
+        code, out, _ = run(
+            capsys, "probe", f"{url}/api/orders", "--origin", SPA, "--method", "POST",
+            "-H", "Content-Type: text/plain", "--json",
+        )
+    data = json.loads(out)
+    assert log.methods == []
+    assert (code, data["actual_sent"], data["exchanges"]) == (0, False, [])
+
+
+@pytest.mark.parametrize(
+    ("argv", "sent"),
+    [
+        pytest.param(["--method", "GET"], ["GET"], id="get"),
+        pytest.param(["--method", "HEAD"], ["HEAD"], id="head"),
+        pytest.param(["--method", "PUT", "--send"], ["OPTIONS", "PUT"], id="put-with-send"),
+        pytest.param(["--method", "POST", "-H", "Content-Type: text/plain", "--send"], ["POST"],
+                     id="post-with-send"),
+    ],
+)
+def test_the_actual_request_is_sent_for_get_head_and_with_send(
+    argv: list[str], sent: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = MethodLog()
+    with serve_wsgi(log) as url:  # type: ignore[arg-type]
+        _, out, _ = run(capsys, "probe", f"{url}/api/orders", "--origin", SPA, "--json", *argv)
+    assert log.methods == sent
+    assert json.loads(out)["actual_sent"] is True
+
+
+def test_probe_function_sends_an_unsafe_method_only_with_send(base: str) -> None:
+    held = probe(f"{base}/api/orders", origin=SPA, method="DELETE", timeout=5)
+    sent = probe(f"{base}/api/orders", origin=SPA, method="DELETE", timeout=5, send=True)
+    assert (held.actual_sent, held.status) == (False, None)
+    assert (sent.actual_sent, sent.status) == (True, 200)
