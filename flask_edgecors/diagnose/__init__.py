@@ -4,5 +4,6 @@ Standard library only.  The browser's rules (:mod:`.browser_rules`) and its fetc
 (:mod:`.emulated_fetch`) run over HTTP in the probe (:mod:`.probe`) and in-process against a
 WSGI app (:mod:`.wsgi_transport`) for :func:`.explain.explain` and
 :mod:`flask_edgecors.testing`; :mod:`.risks` lists risky-but-legal configuration choices;
-:mod:`.cli` is ``python -m flask_edgecors``.
+:mod:`.audit_run` checks the running fleet a policy file declares against the file
+(``edgecors audit``); :mod:`.cli` is ``python -m flask_edgecors``.
 """

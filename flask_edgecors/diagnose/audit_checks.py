@@ -21,6 +21,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from flask_edgecors.core.headers import CORS_RESPONSE_HEADERS
@@ -59,7 +60,7 @@ class Via:
     service: str
     answers: Mapping[Probe, Answer]
 
-    @property
+    @cached_property
     def answers_cors(self) -> bool:
         return any(a.cors_headers for a in self.answers.values())
 
@@ -184,50 +185,60 @@ def check_endpoint(audit: EndpointAudit) -> list[AuditFinding]:
                 if live is not None and live.cors_headers:
                     out.add("AU201", probe, f"it sits behind {gateway!r}; {probe.describe()} is "
                             f"answered with {_headers_text(live.cors_headers)}")
-        return sorted(out.found.values(), key=lambda f: f.code)
-    for path, probes in audit.probes.items():
-        via = audit.via.get(path)
-        reflects = False
-        passed: dict[str, bool] = {}
-        for probe in probes:  # the origins' own probes first: they gate the others
-            live = audit.live.get(probe)
-            if live is None or probe.aspect != "origin":
-                continue
-            if probe.origin == CANARY_ORIGIN and live.echoes == CANARY_ORIGIN \
-                    and not audit.expected[probe][0].allowed:
-                reflects = True
-                out.add("AU302", probe, f"{probe.describe()}: Access-Control-Allow-Origin: "
-                        f"{CANARY_ORIGIN}, an origin no policy allows")
-        for probe in sorted(probes, key=lambda p: p.aspect != "origin"):
-            live = audit.live.get(probe)
-            if live is None:
-                continue
-            expected, reached = audit.expected[probe]
-            if len(live.allow_origin) > 1 or any("," in v for v in live.allow_origin):
-                values = (("Access-Control-Allow-Origin", v) for v in live.allow_origin)
-                out.add("AU202", probe, f"{probe.describe()}: {_headers_text(values)}")
-                passed[probe.origin] = False
-                continue
-            direct = via.answers.get(probe) if via is not None else None
-            if via is not None and probe.preflight and not reached:
-                why = _reached_service(live, expected, direct)
-                if why:
-                    out.add("AU203", probe, f"{probe.describe()} reached {via.service!r} "
-                            f"({why})", via.service)
-                    passed[probe.origin] = False
-                    continue
-            _hygiene(out, probe, live)
-            if via is not None and via.answers_cors and direct is not None \
-                    and live.cors_headers == direct.cors_headers != expected.cors_headers:
-                passed[probe.origin] = False
-                continue  # the service's own CORS answer came through: AU201 on the service
-            if probe.aspect == "origin":
-                if probe.preflight:
-                    passed[probe.origin] = live.allowed and expected.allowed
-            elif not passed.get(probe.origin, False):
-                continue
-            _drift(out, probe, differences(probe, live, expected), reflects, live)
+    else:
+        for path, probes in audit.probes.items():
+            _check_path(out, probes, audit.live, audit.expected, audit.via.get(path))
     return sorted(out.found.values(), key=lambda f: f.code)
+
+
+def _reflects(out: _Findings, probes: Iterable[Probe], live: Mapping[Probe, Answer],
+              expected: Mapping[Probe, tuple[Answer, bool]]) -> bool:
+    """Whether the canary, an origin no policy allows, comes back (``AU302``)."""
+    reflects = False
+    for probe in probes:
+        answer = live.get(probe)
+        if probe.origin == CANARY_ORIGIN and answer is not None \
+                and answer.echoes == CANARY_ORIGIN and not expected[probe][0].allowed:
+            reflects = True
+            out.add("AU302", probe, f"{probe.describe()}: Access-Control-Allow-Origin: "
+                    f"{CANARY_ORIGIN}, an origin no policy allows")
+    return reflects
+
+
+def _check_path(out: _Findings, probes: tuple[Probe, ...], answers: Mapping[Probe, Answer],
+                expected_answers: Mapping[Probe, tuple[Answer, bool]], via: Via | None) -> None:
+    """The findings of one path of a browser-facing endpoint."""
+    reflects = _reflects(out, probes, answers, expected_answers)
+    passed: dict[str, bool] = {}  # origin -> its own preflight passes here and in the file
+    for probe in sorted(probes, key=lambda p: p.aspect != "origin"):
+        live = answers.get(probe)
+        if live is None:
+            continue
+        expected, reached = expected_answers[probe]
+        if len(live.allow_origin) > 1 or any("," in v for v in live.allow_origin):
+            values = (("Access-Control-Allow-Origin", v) for v in live.allow_origin)
+            out.add("AU202", probe, f"{probe.describe()}: {_headers_text(values)}")
+            passed[probe.origin] = False
+            continue
+        direct = via.answers.get(probe) if via is not None else None
+        if via is not None and probe.preflight and not reached:
+            why = _reached_service(live, expected, direct)
+            if why:
+                out.add("AU203", probe, f"{probe.describe()} reached {via.service!r} ({why})",
+                        via.service)
+                passed[probe.origin] = False
+                continue
+        _hygiene(out, probe, live)
+        if via is not None and via.answers_cors and direct is not None \
+                and live.cors_headers == direct.cors_headers != expected.cors_headers:
+            passed[probe.origin] = False
+            continue  # the service's own CORS answer came through: AU201 on the service
+        if probe.aspect == "origin":
+            if probe.preflight:
+                passed[probe.origin] = live.allowed and expected.allowed
+        elif not passed.get(probe.origin, False):
+            continue
+        _drift(out, probe, differences(probe, live, expected), reflects, live)
 
 
 def compare_endpoint(

@@ -82,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     except ConfigurationError as exc:
         return _usage(f"the policy file cannot be used:\n{exc}")
     declared = [e for e in fleet.environments if e is not None]
-    wanted = list(args.compare) if args.compare else [args.env or os.environ.get(ENV_VAR)]
+    from_env = os.environ.get(ENV_VAR) if declared else None  # only a file with environments
+    wanted = list(args.compare) if args.compare else [args.env or from_env]
     for env in wanted:
         if declared and env not in declared:
             what = f"--env {env}" if env else f"--env (or ${ENV_VAR})"

@@ -99,6 +99,7 @@ def send_all(
     answers: dict[tuple[Hashable, Probe], RawResponse] = {}
     errors: dict[Hashable, str] = {}
     failures: dict[Hashable, int] = {}
+    answered: set[Hashable] = set()  # endpoints that answered at least once
     lock = threading.Lock()
 
     def send(job: Job) -> None:
@@ -112,7 +113,7 @@ def send_all(
         except ProbeError as exc:
             with lock:
                 failures[key] = failures.get(key, 0) + 1
-                if key not in answers_by_key or failures[key] >= MAX_FAILURES:
+                if key not in answered or failures[key] >= MAX_FAILURES:
                     errors.setdefault(key, escape_for_log(str(exc), 300))
             return
         finally:
@@ -120,9 +121,8 @@ def send_all(
                 progress.step()
         with lock:
             answers[key, probe] = response
-            answers_by_key.add(key)
+            answered.add(key)
 
-    answers_by_key: set[Hashable] = set()
     first: dict[Hashable, Job] = {}
     for job in jobs:
         first.setdefault(job[0], job)

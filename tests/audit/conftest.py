@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -51,3 +53,15 @@ def planted_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The same fleet with :data:`PLANTED` drift."""
     with run_fleet(tmp_path_factory.mktemp("planted"), PLANTED) as path:
         yield path
+
+
+@pytest.fixture(scope="session")
+def planted_reports(planted_fleet: Path) -> dict[str, dict[str, Any]]:
+    """The JSON report of ``edgecors audit`` on the planted fleet, per environment (run once)."""
+    reports = {}
+    for env in ("stage", "prod"):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            main(["audit", "--file", str(planted_fleet), "--env", env, "--json", *FAST])
+        reports[env] = json.loads(out.getvalue())
+    return reports

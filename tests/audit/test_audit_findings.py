@@ -47,20 +47,16 @@ def test_a_fleet_that_runs_the_file_reports_no_finding(
     pytest.param("prod", {("AU203", "gateway"), ("AU301", "gateway")}, id="prod"),
 ])
 def test_every_planted_finding_is_reported_and_nothing_else(
-    planted_fleet: Path, capsys: pytest.CaptureFixture[str], env: str,
-    expected: set[tuple[str, str]],
+    planted_reports: dict[str, dict[str, Any]], env: str, expected: set[tuple[str, str]],
 ) -> None:
-    _, report = audit_json(capsys, planted_fleet, "--env", env)
-
-    assert findings(report) == expected
+    assert findings(planted_reports[env]) == expected
 
 
 @pytest.mark.server
 def test_a_service_that_adds_its_own_star_is_named_with_the_header(
-    planted_fleet: Path, capsys: pytest.CaptureFixture[str]
+    planted_reports: dict[str, dict[str, Any]],
 ) -> None:
-    _, report = audit_json(capsys, planted_fleet, "--env", "stage")
-    own = finding(report, "AU201")
+    own = finding(planted_reports["stage"], "AU201")
 
     assert own["level"] == "ownership"
     assert "Access-Control-Allow-Origin: *" in own["detail"]
@@ -70,10 +66,9 @@ def test_a_service_that_adds_its_own_star_is_named_with_the_header(
 
 @pytest.mark.server
 def test_a_stage_gateway_allowing_an_extra_origin_names_that_origin(
-    planted_fleet: Path, capsys: pytest.CaptureFixture[str]
+    planted_reports: dict[str, dict[str, Any]],
 ) -> None:
-    _, report = audit_json(capsys, planted_fleet, "--env", "stage")
-    extra = finding(report, "AU101")
+    extra = finding(planted_reports["stage"], "AU101")
 
     assert extra["level"] == "drift"
     assert extra["subjects"] == [SPA["prod"]]
@@ -82,10 +77,9 @@ def test_a_stage_gateway_allowing_an_extra_origin_names_that_origin(
 
 @pytest.mark.server
 def test_a_preflight_reaching_a_service_names_the_service(
-    planted_fleet: Path, capsys: pytest.CaptureFixture[str]
+    planted_reports: dict[str, dict[str, Any]],
 ) -> None:
-    _, report = audit_json(capsys, planted_fleet, "--env", "prod")
-    leak = finding(report, "AU203")
+    leak = finding(planted_reports["prod"], "AU203")
 
     assert leak["paths"] == ["/users"]
     assert leak["subjects"] == ["users"]
@@ -94,10 +88,9 @@ def test_a_preflight_reaching_a_service_names_the_service(
 
 @pytest.mark.server
 def test_a_missing_vary_is_shown_on_a_response_that_names_the_origin(
-    planted_fleet: Path, capsys: pytest.CaptureFixture[str]
+    planted_reports: dict[str, dict[str, Any]],
 ) -> None:
-    _, report = audit_json(capsys, planted_fleet, "--env", "prod")
-    vary = finding(report, "AU301")
+    vary = finding(planted_reports["prod"], "AU301")
 
     assert vary["request"]["method"] == "GET"
     assert f"Access-Control-Allow-Origin: {SPA['prod']} without Vary" in vary["detail"]
