@@ -24,11 +24,13 @@ The keys, all optional, under ``[services.NAME]``::
 
 ``url`` is a base URL (``http``/``https``, a host, an optional port and path, no query or
 fragment), one per declared environment, or a single string.  ``paths`` defaults to the
-prefixes of the route table that applies to the service, else ``["/"]``.
+service's own route prefixes; behind a gateway, ``["/NAME"]``; else the prefixes of the route
+table that applies to it, else ``["/"]``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = ["ROLES", "Endpoint", "Role", "Service", "load_services", "url_base"]
 
 Role = Literal["gateway", "service"]
+_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 #: The values of ``role``.
 ROLES: tuple[Role, ...] = ("gateway", "service")
 
@@ -183,6 +186,15 @@ def _prefix(prefix: str) -> str:
     return prefix.rstrip("/") or "/"
 
 
+def _default_paths(name: str, behind: str | None, own_routes: bool, routes: Iterable[str],
+                   ) -> tuple[str, ...]:
+    """Its own route prefixes; behind a gateway, ``/NAME`` (routing by service name); else
+    the prefixes of the route table that applies to it; else ``/``."""
+    if behind is not None and not own_routes and _SEGMENT.fullmatch(name):
+        return (f"/{name}",)
+    return tuple(dict.fromkeys(_prefix(p) for p in routes)) or ("/",)
+
+
 def load_services(
     loader: Loader,
     tables: Mapping[str, dict[str, Any]],
@@ -190,7 +202,8 @@ def load_services(
 ) -> dict[str, Service]:
     """Validate ``role``, ``behind``, ``url`` and ``paths`` of every ``[services.NAME]``.
 
-    ``default_paths`` gives, per service, the prefixes of the route table that applies to it.
+    ``default_paths`` gives, per service, the prefixes of the route table that applies to it
+    (its own, else the top-level one).
     Problems go to ``loader.problems`` with their key paths.
     """
     roles: dict[str, Role] = {}
@@ -227,8 +240,7 @@ def load_services(
             _paths(loader, table["paths"], key_path(path, "paths")) if "paths" in table else None
         )
         if paths is None:
-            paths = tuple(dict.fromkeys(_prefix(p) for p in default_paths.get(name, ()))) or (
-                "/",)
+            paths = _default_paths(name, behind, "routes" in table, default_paths.get(name, ()))
         out[name] = Service(
             name=name,
             role=roles.get(name, "service"),

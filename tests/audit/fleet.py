@@ -44,7 +44,7 @@ POLICY: dict[str, Any] = {
     "services": {
         "gateway": {"role": "gateway"},
         "orders": {"behind": "gateway", "paths": ["/orders"]},
-        "users": {"behind": "gateway", "paths": ["/users"]},
+        "users": {"behind": "gateway"},  # paths: /users, by default
     },
 }
 

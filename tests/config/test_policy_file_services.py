@@ -82,6 +82,14 @@ def test_paths_default_to_the_route_table_that_applies(fleet: Path) -> None:
     assert services["legacy"].paths == ("/api", "/api/private")
 
 
+def test_a_service_behind_a_gateway_serves_its_name_by_default(fleet: Path) -> None:
+    fleet.write_text(fleet.read_text().replace('paths = ["/orders/"]\n', ""))
+
+    services = load_policy_file(fleet, environment="dev", environ={}).services
+
+    assert services["orders"].paths == ("/orders",)
+
+
 @pytest.mark.parametrize(("url", "environment", "found"), [
     pytest.param("http://127.0.0.1:8081/orders/7", None, ("orders", "dev"), id="service"),
     pytest.param("HTTPS://API.example.com:443/orders", None, ("gateway", "prod"),
