@@ -8,6 +8,7 @@ and writes the default ports and the real path back into the output before compa
 
 from __future__ import annotations
 
+import http.client
 import re
 import shlex
 import subprocess
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from examples.gateway.__main__ import DEFAULT_PORTS
+from examples.gateway.__main__ import DEFAULT_PORTS, banner, parse_args
 from examples.gateway.settings import POLICY_FILE
 from examples.gateway.stack import start_stack
 
@@ -81,9 +82,15 @@ def test_without_drift_the_demo_fleet_audits_clean(tmp_path: Path) -> None:
 
 
 @pytest.mark.server
-def test_the_drifting_orders_service_answers_preflights_itself() -> None:
-    import http.client
+def test_the_drift_switch_is_an_option_and_the_banner_says_so() -> None:
+    with start_stack(environment="dev", drift=parse_args(["--drift"]).drift) as stack:
+        text = banner(stack)
 
+    assert "(--drift: answers CORS itself)" in text
+
+
+@pytest.mark.server
+def test_the_drifting_orders_service_answers_preflights_itself() -> None:
     with start_stack(environment="dev", drift=True) as stack:
         connection = http.client.HTTPConnection("127.0.0.1", stack.port("orders"), timeout=5)
         connection.request("OPTIONS", "/orders", headers={
