@@ -42,10 +42,13 @@ if TYPE_CHECKING:
 
 __all__ = ["EndpointAudit", "Via", "check_endpoint", "compare_endpoint"]
 
-#: Headers every server adds: they tell nothing about who answered.
+#: Headers any server or platform layer adds to every response: they tell nothing about who
+#: answered.
 _GENERIC = frozenset({
     "date", "server", "connection", "keep-alive", "content-length", "content-type",
-    "transfer-encoding", "vary", "edgecors-debug",
+    "transfer-encoding", "vary", "edgecors-debug", "cache-control", "strict-transport-security",
+    "x-content-type-options", "x-frame-options", "referrer-policy", "content-security-policy",
+    "permissions-policy", "x-xss-protection",
 })
 _DRIFT_CODES = {
     "credentials": "AU103", "method": "AU104", "header": "AU105", "expose": "AU106",
