@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from .diagnose import check_command, probe_command
+from .diagnose import audit_command, check_command, probe_command
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -21,6 +21,7 @@ __all__ = ["COMMANDS", "main", "parser"]
 COMMANDS: dict[str, ModuleType] = {
     "probe": probe_command,
     "check": check_command,
+    "audit": audit_command,
 }
 EXIT_USAGE = 2
 

@@ -8,6 +8,7 @@ Options (each also readable from the environment, e.g. ``EDGECORS_DEMO_GATEWAY_P
     --orders-port 8081        the orders service (internal)
     --users-port 8082         the users service (internal)
     --no-cors                 run the gateway without its policy, to see the browser refuse
+    --drift                   the orders service answers CORS itself (for `edgecors audit`)
     --quiet                   no access log
 
 Port 0 means any free port.  SIGINT (Ctrl-C) and SIGTERM stop every server and exit 0.
@@ -65,6 +66,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-cors", action="store_true", help="run the gateway without its CORS policy"
     )
+    parser.add_argument(
+        "--drift", action="store_true",
+        help="the orders service answers CORS itself: the drift `edgecors audit` reports",
+    )
     parser.add_argument("--quiet", action="store_true", help="no access log")
     return parser.parse_args(argv)
 
@@ -86,7 +91,8 @@ def banner(stack: DemoStack) -> str:
         f"  blocked page:  {stack.blocked_spa_url}  (an origin the policy does not list)",
         "",
         f"  API gateway:   {stack.gateway_url}  (CORS edge; stats at /_edge/stats)",
-        f"  orders:        http://127.0.0.1:{stack.port('orders')}  (no CORS configuration)",
+        f"  orders:        http://127.0.0.1:{stack.port('orders')}  "
+        + ("(--drift: answers CORS itself)" if stack.drift else "(no CORS configuration)"),
         f"  users:         http://127.0.0.1:{stack.port('users')}  (no CORS configuration)",
         "",
         "Press Ctrl-C to stop.",
@@ -113,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             orders_port=args.orders_port,
             users_port=args.users_port,
             access_log=None if args.quiet else sys.stderr,
+            drift=args.drift,
         )
     except OSError as exc:
         print(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .drift import answers_cors_itself
 from .gateway import Gateway, build_gateway
 from .servers import LOOPBACK, LoopbackServer
 from .services import Recorder, create_orders_app, create_users_app
@@ -40,6 +41,7 @@ class DemoStack:
     orders: Recorder
     users: Recorder
     servers: dict[str, LoopbackServer] = field(default_factory=dict)
+    drift: bool = False
 
     def port(self, name: str) -> int:
         return self.servers[name].port
@@ -89,10 +91,12 @@ def start_stack(
     orders_port: int = 0,
     users_port: int = 0,
     access_log: TextIO | None = None,
+    drift: bool = False,
 ) -> DemoStack:
     """Start the services, the gateway (with ``CORSMiddleware`` unless ``cors=False``) and the SPA.
 
     Port ``0`` means any free port.  On failure (a port in use) whatever started is stopped.
+    ``drift=True``: the orders service answers CORS itself (:mod:`.drift`).
     """
     settings = load_settings(environment)
     servers: dict[str, LoopbackServer] = {}
@@ -109,9 +113,9 @@ def start_stack(
             debug=settings.debug,
             label=f"{settings.policy.name} ({settings.environment})",
         )
-        stack = DemoStack(settings, cors, gateway, orders, users, servers)
+        stack = DemoStack(settings, cors, gateway, orders, users, servers, drift)
         servers["users"].start(users)
-        servers["orders"].start(orders)
+        servers["orders"].start(answers_cors_itself(orders) if drift else orders)
         servers["gateway"].start(app)
         servers["spa"].start(SpaApp(_spa_config(stack)))
     except BaseException:

@@ -58,6 +58,7 @@ from .files import (
 )
 from .policy_set import PolicySet, load_mapping, policy_from_mapping
 from .policyfile import ENV_VAR, FILE_VAR, MIDDLEWARE_OPTIONS, POLICY_OPTIONS, SERVICE_VAR
+from .services import ROLES, Endpoint, Role, Service
 from .text_values import middleware_options_from_strings, policy_from_env, policy_from_strings
 
 __all__ = [
@@ -65,8 +66,12 @@ __all__ = [
     "FILE_VAR",
     "MIDDLEWARE_OPTIONS",
     "POLICY_OPTIONS",
+    "ROLES",
     "SERVICE_VAR",
+    "Endpoint",
     "PolicySet",
+    "Role",
+    "Service",
     "check_policy_file",
     "load_mapping",
     "load_policy_file",

@@ -8,7 +8,7 @@ service's routes are checked, not only the selected ones, and all problems are r
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ from .policyfile import (
     build_policy,
     key_path,
 )
+from .services import Endpoint, Service, load_services, url_base
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -40,6 +41,10 @@ class PolicySet:
     ``policies`` maps every policy name to its validated :class:`CORSPolicy`; ``routes`` is the
     route table of the selected service (prefix -> policy, ``None`` for "no CORS here");
     ``middleware`` holds the CORSMiddleware options the file sets.
+
+    The fleet (:mod:`.services`), the same whichever environment and service are selected:
+    ``environments`` are the names the file declares and ``services`` every ``[services.NAME]``
+    with its role, its gateway, its URLs per environment and the paths it serves.
     """
 
     source: str
@@ -48,10 +53,56 @@ class PolicySet:
     policies: Mapping[str, CORSPolicy]
     routes: Mapping[str, CORSPolicy | None]
     middleware: Mapping[str, Any]
+    environments: tuple[str, ...] = ()
+    services: Mapping[str, Service] = field(default_factory=lambda: MappingProxyType({}))
 
     def build(self, app: WSGIApplication, **options: Any) -> CORSMiddleware:
         """A :class:`CORSMiddleware` over ``app`` (keyword ``options`` override the file's)."""
         return CORSMiddleware(app, routes=dict(self.routes), **{**self.middleware, **options})
+
+    # -- the fleet --------------------------------------------------------------------------
+
+    @property
+    def gateways(self) -> tuple[Service, ...]:
+        """The services with ``role = "gateway"``, in file order."""
+        return tuple(s for s in self.services.values() if s.is_gateway)
+
+    def behind(self, gateway: str) -> tuple[Service, ...]:
+        """The services that sit behind ``gateway`` (``behind = "<gateway>"``)."""
+        return tuple(s for s in self.services.values() if s.behind == gateway)
+
+    def gateway_of(self, service: str) -> Service | None:
+        """The gateway ``service`` sits behind, or ``None`` (a gateway, a browser-facing
+        service, or a name the file does not declare)."""
+        found = self.services.get(service)
+        return None if found is None or found.behind is None else self.services[found.behind]
+
+    def endpoints(self, environment: str | None = None) -> tuple[Endpoint, ...]:
+        """Every service with a URL in ``environment`` (default: the selected environment)."""
+        env = self.environment if environment is None else environment
+        return tuple(
+            Endpoint(s, env, url) for s in self.services.values() if (url := s.url(env)))
+
+    def endpoint_at(self, url: str, environment: str | None = None) -> Endpoint | None:
+        """The declared endpoint ``url`` belongs to (same origin, base path a segment-aligned
+        prefix of its path; the longest wins), in ``environment`` or, by default, in any."""
+        target = url_base(url)
+        if target is None:
+            return None
+        origin, path = target
+        best: Endpoint | None = None
+        for service in self.services.values():
+            for env, base in service.urls.items():
+                if environment is not None and env != environment:
+                    continue
+                parts = url_base(base)
+                if parts is None or parts[0] != origin:
+                    continue
+                if path != parts[1] and not path.startswith(parts[1] + "/"):
+                    continue
+                if best is None or len(base) > len(best.url):
+                    best = Endpoint(service, env, base)
+        return best
 
 
 def load_mapping(
@@ -78,17 +129,22 @@ def load_mapping(
     middleware = loader.middleware_options(loader.data.get("middleware"), "middleware")
     services = loader._table("services", loader.data.get("services"))
     routes: dict[str, CORSPolicy | None] | None = top_routes if "routes" in loader.data else None
+    tables: dict[str, dict[str, Any]] = {}
+    prefixes: dict[str, list[str]] = {}
     for name, raw in services.items():
         path = key_path("services", name)
-        table = loader._table(path, raw)
+        table = tables[name] = loader._table(path, raw)
         for key in table:
             if key not in SERVICE_KEYS:
                 loader._unknown(key, path, SERVICE_KEYS)
         own = loader.routes(table.get("routes"), key_path(path, "routes"), policies)
         own_mw = loader.middleware_options(table.get("middleware"), key_path(path, "middleware"))
+        applies = table.get("routes") if "routes" in table else loader.data.get("routes")
+        prefixes[name] = [str(p) for p in applies] if isinstance(applies, dict) else []
         if name == service:
             routes = own if "routes" in table else routes
             middleware = {**middleware, **own_mw}
+    fleet = load_services(loader, tables, prefixes)
     if service is not None and service not in services:
         loader.problems.add(
             "EC027", loader._where(SERVICE_VAR), service, "no service of that name in the file",
@@ -112,6 +168,8 @@ def load_mapping(
         policies=MappingProxyType(policies),
         routes=MappingProxyType(routes),
         middleware=MappingProxyType(middleware),
+        environments=loader.environments,
+        services=MappingProxyType(fleet),
     )
 
 

@@ -44,7 +44,7 @@ _OPTIONAL = frozenset({"max_age", "origin_callback_timeout"})
 #: CORSMiddleware options a file, an ini file or the environment may set.
 MIDDLEWARE_OPTIONS: tuple[str, ...] = ("upstream", "mode", "debug", "propagate_exceptions")
 _TOP_KEYS = ("environments", "defaults", "origins", "policies", "routes", "services", "middleware")
-SERVICE_KEYS = ("routes", "middleware")
+SERVICE_KEYS = ("routes", "middleware", "role", "behind", "url", "paths")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 _LIST_SPLIT = re.compile(r"[\s,]+")

@@ -11,6 +11,9 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from flask_edgecors.core.errors import ConfigurationError
+
+from .owner_advice import advise, load_fleet
 from .probe import ProbeError, probe
 
 if TYPE_CHECKING:
@@ -63,6 +66,13 @@ def build_parser(p: argparse.ArgumentParser) -> None:
         "--resolve", action="append", default=[], metavar="HOST:PORT:ADDRESS",
         help="connect to ADDRESS for HOST:PORT instead of asking DNS (like curl --resolve)",
     )
+    p.add_argument(
+        "--file", metavar="POLICY_FILE",
+        help="the policy file declaring the fleet: when the answer has no CORS at all, the "
+        "advice says whether URL is a service behind a gateway or must answer CORS itself",
+    )
+    p.add_argument("--env", help="the environment of URL in --file (default: $EDGECORS_ENV, "
+                   "else every environment)")
 
 
 def _resolve(items: Sequence[str]) -> dict[str, str]:
@@ -78,6 +88,11 @@ def _resolve(items: Sequence[str]) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``probe`` with parsed arguments; returns the exit status."""
+    try:
+        fleet = load_fleet(args.file, args.env) if args.file else None
+    except ConfigurationError as exc:
+        print(f"error: --file {args.file}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     try:
         result = probe(
             args.url,
@@ -98,5 +113,10 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"error": str(exc)}))
         print(f"network error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    print(result.to_json() if args.json else result.report())
+    advice = advise(result, fleet)
+    if args.json:
+        extra = {"advice": advice} if advice else {}
+        print(json.dumps({**result.to_dict(), **extra}, indent=2, sort_keys=True))
+    else:
+        print("\n".join([result.report(), *(f"  advice: {line}" for line in advice)]))
     return EXIT_ALLOWED if result.allowed else EXIT_BLOCKED

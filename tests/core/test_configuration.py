@@ -135,6 +135,20 @@ TRIGGERS: dict[str, tuple[Callable[[], object], str]] = {
     "EC038": (_policy(allow_origins=["http://[fe80::1%eth0]"]), "allow_origins"),
     "EC039": (_policy(allow_origins=["http://xn--zz.example.com"]), "allow_origins"),
     "EC040": (_no_cors_and_cross_origin, "cross_origin"),
+    "EC041": (
+        _load_mapping({
+            "policies": {"default": {"allow_origins": [APP_ORIGIN]}},
+            "services": {"orders": {"behind": "gateway"}},
+        }),
+        "services.orders.behind",
+    ),
+    "EC042": (
+        _load_mapping({
+            "policies": {"default": {"allow_origins": [APP_ORIGIN]}},
+            "services": {"gateway": {"role": "gateway", "url": "api.example.com"}},
+        }),
+        "services.gateway.url",
+    ),
 }
 
 RETIRED = {code for code, summary in ERROR_CODES.items() if summary.startswith("retired")}

@@ -225,5 +225,5 @@ def test_the_readme_names_the_demo_command_and_its_default_ports() -> None:
     assert "python -m examples.gateway" in section
     for name, port in DEFAULT_PORTS.items():
         assert f":{port}" in section, name
-    for option in ("--env", "--spa-port", "--gateway-port", "--no-cors", "--quiet"):
+    for option in ("--env", "--spa-port", "--gateway-port", "--no-cors", "--drift", "--quiet"):
         assert option in section
