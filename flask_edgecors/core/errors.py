@@ -58,6 +58,7 @@ ERROR_CODES: dict[str, str] = {
     "EC038": "an origin carries an IPv6 zone identifier",
     "EC039": "an internationalised (xn--) label is not valid punycode",
     "EC040": "a view is marked both @no_cors and @cross_origin",
+    "EC041": "a policy or option cannot be exported to a proxy configuration",
 }
 
 
