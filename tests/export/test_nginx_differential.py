@@ -17,7 +17,16 @@ from urllib.parse import unquote
 import pytest
 
 from flask_edgecors import CORSMiddleware, CORSPolicy
-from tests.export.helpers import Answer, Pair, cors_view, grants, send, service, side_by_side
+from tests.export.helpers import (
+    Answer,
+    Pair,
+    cors_view,
+    grants,
+    in_process,
+    send,
+    service,
+    side_by_side,
+)
 from tests.export.policies import ROUTES
 
 if TYPE_CHECKING:
@@ -44,6 +53,8 @@ ORIGINS = [
     "https://" + "a" * 64 + ".example.com", "https://" + "a." * 130 + "example.com",
     "https://xn--caf-dma.example.com", "https://app.example.com@evil.com",
     "https://evil.com#.example.com", "javascript://app.example.com",
+    "https://app.example.com\x01", "https://app.example.com\x7f", "https://app.example.com\xa0",
+    "https://a.example.com\x0b", "https://a\x00.example.com", "https://app.example.com\x85",
 ]
 METHODS = ["GET", "POST", "PUT", "DELETE", "delete", "PATCH", "patch", "QUERY", "P UT",
            "PUT ", "", "X" * 64, "X" * 65, "TRACE"]
@@ -73,6 +84,22 @@ def _merges_slashes() -> bool:
     probe = CORSMiddleware(service, routes={"/a": policy, "/a/b": None})
     found = probe.policy_for({"PATH_INFO": "/a//b"})
     return found is None or found.policy is not policy
+
+
+def _nginx_refuses(path: str, headers: list[tuple[str, str]]) -> bool:
+    """nginx answers 400 itself: a NUL byte in a header, or a path that climbs above the root
+    (Python's ``remove_dot_segments`` stops at the root instead)."""
+    if any("\x00" in value for _, value in headers):
+        return True
+    depth = 0
+    for segment in unquote(path.split("?", 1)[0], encoding="latin-1").split("/")[1:]:
+        if segment == "..":
+            if depth == 0:
+                return True
+            depth -= 1
+        elif segment != ".":
+            depth += 1
+    return False
 
 
 def _merged_reading_differs(path: str) -> bool:
@@ -123,10 +150,19 @@ def _compare(pair: Pair, requests: list[tuple[str, str, list[tuple[str, str]]]])
     for method, path, headers in requests:
         at_nginx = send(pair.nginx, method, path, headers)
         at_middleware = send(pair.middleware, method, path, headers)
-        if 400 in (at_nginx.status, at_middleware.status):
-            # An HTTP server refused it outright (nginx: a path above the root; waitress: a
-            # control character): nginx must grant nothing.
-            if grants(at_nginx):
+        if _nginx_refuses(path, headers):
+            if at_nginx.status != 400 or grants(at_nginx):
+                mismatches.append(_describe(method, path, headers, at_nginx, at_middleware))
+            continue
+        if at_middleware.status == 400:
+            # waitress refused it before the middleware ran (a control character in a header
+            # value): compare with the middleware's own answer, called in-process; the status
+            # is the service's unless the edge answered a preflight itself.
+            at_middleware = in_process(ROUTES, method, path, headers)
+            edge = {at_nginx.status, at_middleware.status} & {204, 403}
+            if cors_view(at_nginx) != cors_view(at_middleware) or (
+                edge and at_nginx.status != at_middleware.status
+            ):
                 mismatches.append(_describe(method, path, headers, at_nginx, at_middleware))
             continue
         if "//" in path and _merged_reading_differs(path) and not merges:
