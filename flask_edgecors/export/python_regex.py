@@ -21,7 +21,7 @@ Example::
 
     >>> import re
     >>> translate(re.compile(r"https://[a-z0-9-]+\\.example\\.com"))
-    '(?:https\\\\x3a\\\\x2f\\\\x2f[\\\\x2d0-9a-z]+\\\\x2eexample\\\\x2ecom)'
+    '(?:https\\\\x3a//[\\\\x2d0-9a-z]+\\\\x2eexample\\\\x2ecom)'
 """
 
 from __future__ import annotations

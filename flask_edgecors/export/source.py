@@ -55,6 +55,7 @@ class ExportSource:
 
 
 def _routes(pairs: Iterable[tuple[str, CORSPolicy | None]]) -> tuple[tuple[str, Any], ...]:
+    """``("*", policy)`` (the middleware's single policy) is the route ``/``."""
     return tuple(("/" if prefix == "*" else prefix, policy) for prefix, policy in pairs)
 
 
@@ -72,14 +73,14 @@ def export_source(obj: object, origin: str = "<python>") -> ExportSource:
                 CODE, "resolver", obj, "a resolver picks the policy in Python, per request",
                 "give the middleware routes={prefix: policy} (or a policy file) to export it",
             )
-        pairs = _routes(obj.policies)
+        pairs = tuple(obj.policies)
     elif isinstance(obj, CORSPolicy):
-        pairs = (("/", obj),)
+        pairs = (("*", obj),)
     elif isinstance(obj, PolicySet):
         middleware = {k: v for k, v in obj.middleware.items() if k in _OPTIONS}
-        pairs = _routes(RouteTable(obj.routes, problems).prefixes)
+        pairs = RouteTable(obj.routes, problems).prefixes
     elif isinstance(obj, Mapping):
-        pairs = _routes(RouteTable(obj, problems).prefixes)
+        pairs = RouteTable(obj, problems).prefixes
     else:
         problems.add(
             "EC020", "source", obj,
@@ -90,7 +91,7 @@ def export_source(obj: object, origin: str = "<python>") -> ExportSource:
     problems.raise_if_any()
     refused = check_exportable(pairs, middleware)
     refused.raise_if_any()
-    return ExportSource(routes=pairs, origin=origin, middleware=middleware)
+    return ExportSource(routes=_routes(pairs), origin=origin, middleware=middleware)
 
 
 def import_object(spec: str) -> object:

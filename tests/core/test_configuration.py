@@ -61,6 +61,15 @@ def _no_cors_and_cross_origin() -> object:
     return no_cors(cross_origin(allow_origins=[APP_ORIGIN])(view))
 
 
+def _export(source: object) -> Callable[[], object]:
+    def trigger() -> object:
+        from flask_edgecors.export import nginx_config
+
+        return nginx_config(source, upstream="http://127.0.0.1:8000")
+
+    return trigger
+
+
 def _policy_from_mapping(data: dict[str, Any]) -> Callable[[], object]:
     def trigger() -> object:
         from flask_edgecors.config import policy_from_mapping
@@ -135,6 +144,7 @@ TRIGGERS: dict[str, tuple[Callable[[], object], str]] = {
     "EC038": (_policy(allow_origins=["http://[fe80::1%eth0]"]), "allow_origins"),
     "EC039": (_policy(allow_origins=["http://xn--zz.example.com"]), "allow_origins"),
     "EC040": (_no_cors_and_cross_origin, "cross_origin"),
+    "EC041": (_export(CORSPolicy(allow_origins=[lambda origin: True])), "allow_origins"),
 }
 
 RETIRED = {code for code, summary in ERROR_CODES.items() if summary.startswith("retired")}
