@@ -142,22 +142,27 @@ def _http_part(source: ExportSource, idents: dict[int, str], routes: list[str]) 
             (quote(f"~*(?:^|,){ws}*+(?:origin|\\*){ws}*+(?:,|\\z)"), '""'),
         ], default=quote("Origin")),
         "",
-        "# The route of the path as sent (percent-decoded) and with its slashes merged; the",
-        "# location gives the route with dot segments removed.  All three must agree.",
+        "# The route of the path as sent (percent-decoded), with its slashes merged, and with",
+        "# dot segments removed and slashes merged; the location gives the route with dot",
+        "# segments removed.  All four must agree.",
     ]
     root = next((f"r{i}" for i, (p, _) in enumerate(source.routes) if wsgi_prefix(p) == ""),
                 "none")
+    prefixes = [(f"r{i}", wsgi_prefix(p)) for i, (p, _) in enumerate(source.routes)]
     for name, merged in (("$edgecors_route_as_sent", False), ("$edgecors_route_merged", True)):
-        entries = [
-            (quote("~" + request_uri_regex(wsgi_prefix(prefix), merged=merged)), f"r{i}")
-            for i, (prefix, _) in enumerate(source.routes) if wsgi_prefix(prefix)
-        ]
+        entries = [(quote("~" + request_uri_regex(key, merged=merged)), ident)
+                   for ident, key in prefixes if key]
         sections.append(nginx_map("$request_uri", name, entries, default=root))
+    sections.append(nginx_map(
+        "$uri", "$edgecors_route_normalised",
+        [(quote("~" + location_regex(key, merged=True)), ident) for ident, key in prefixes if key],
+        default=root,
+    ))
+    readings = "$edgecors_route_as_sent $edgecors_route_merged $edgecors_route_normalised"
     for ident in routes:
         sections.append(nginx_map(
-            '"$edgecors_route_as_sent $edgecors_route_merged"',
-            f"$edgecors_route_{ident}_ambiguous", [(quote(f"~^{ident} {ident}\\z"), "0")],
-            default="1",
+            f'"{readings}"', f"$edgecors_route_{ident}_ambiguous",
+            [(quote(f"~^{ident} {ident} {ident}\\z"), "0")], default="1",
         ))
     sections.append(nginx_map("$edgecors_preflight", "$edgecors_ambiguous_vary",
                               [("1", quote(PREFLIGHT_VARY_VALUE))],

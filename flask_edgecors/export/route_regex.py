@@ -18,9 +18,11 @@ What is at stake
     * :func:`request_uri_regex`: the raw ``$request_uri``, percent-encoded bytes decoded in
       the expression itself, has the prefix: the reading as sent;
     * :func:`request_uri_regex` with ``merged=True``: the same with every run of slashes
-      read as one.
+      read as one;
+    * :func:`location_regex` with ``merged=True`` on ``$uri``: dot segments removed and
+      slashes merged, as nginx itself (or a normalising backend) would route it.
 
-    A request is answered under a route's policy only when all three agree.
+    A request is answered under a route's policy only when all four agree.
 
 Example::
 
@@ -43,8 +45,11 @@ def wsgi_prefix(prefix: str) -> str:
     return prefix.encode("utf-8").decode("latin-1").rstrip("/")
 
 
-def location_regex(prefix: str) -> str:
-    """The ``location ~`` expression of a (WSGI-form, non-empty) prefix on nginx's ``$uri``."""
+def location_regex(prefix: str, *, merged: bool = False) -> str:
+    """The ``location ~`` expression of a (WSGI-form, non-empty) prefix on nginx's ``$uri``;
+    with ``merged``, every run of slashes in ``$uri`` is read as one."""
+    if merged:
+        return "^" + "/++".join(literal(part) for part in prefix.split("/")) + "(?:/|\\z)"
     return f"^{literal(prefix)}(?:/|\\z)"
 
 
