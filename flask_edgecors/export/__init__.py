@@ -12,16 +12,17 @@ What is at stake
 
 Example::
 
-    from flask_edgecors.export import nginx_config
+    from flask_edgecors.export import export_nginx, nginx_config
+    text = export_nginx(middleware, upstream="http://127.0.0.1:8000", listen="8080")
     config = nginx_config(middleware, upstream="http://127.0.0.1:8000")
-    print(config.complete(listen="8080"))
+    config.http, config.server   # the http-level and the server-level part
 
 Standard library only; imports the core and config layers, never diagnose or Flask.
 """
 
 from __future__ import annotations
 
-from .nginx import NginxConfig, nginx_config
+from .nginx import NginxConfig, export_nginx, nginx_config
 from .source import ExportSource, export_source
 
-__all__ = ["ExportSource", "NginxConfig", "export_source", "nginx_config"]
+__all__ = ["ExportSource", "NginxConfig", "export_nginx", "export_source", "nginx_config"]

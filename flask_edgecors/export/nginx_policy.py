@@ -167,7 +167,6 @@ def policy_maps(ident: str, policy: CORSPolicy) -> str:
         ))
     # Vary: on every response of the resource (docs/design.md, "Vary"); the preflight's own
     # list on preflights; none on an allow-all answer to a request with Origin.
-    vary_entries = [('""', "$edgecors_vary_origin")]
     if star:
         blocks.append(nginx_map(
             f'"{var}_preflight|$edgecors_has_origin"', f"{var}_vary",
@@ -175,7 +174,8 @@ def policy_maps(ident: str, policy: CORSPolicy) -> str:
             default=quote(PREFLIGHT_VARY_VALUE),
         ))
     else:
-        blocks.append(nginx_map(f"{var}_preflight", f"{var}_vary", vary_entries,
+        blocks.append(nginx_map(f"{var}_preflight", f"{var}_vary",
+                                [('""', "$edgecors_vary_origin")],
                                 default=quote(PREFLIGHT_VARY_VALUE)))
     return "\n".join(blocks)
 

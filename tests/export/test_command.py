@@ -10,6 +10,7 @@ import pytest
 
 from flask_edgecors import CORSPolicy
 from flask_edgecors.cli import main
+from flask_edgecors.export import export_nginx, export_source
 from flask_edgecors.export.command import HTTP_FILE, SERVER_FILE
 from tests.config.helpers import EXAMPLES, REPO
 from tests.support.nginx import check_config
@@ -107,3 +108,10 @@ def test_nginx_accepts_every_exported_configuration(
     assert main(["export", "nginx", "--file", POLICY, "--env", env, *args, *UPSTREAM]) == 0
     checked = check_config(capsys.readouterr().out)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_the_source_line_cannot_break_out_of_its_comment() -> None:
+    source = export_source(CORSPolicy(allow_origins=["*"]), origin="policy.toml\nserver { }")
+    text = export_nginx(source, upstream="http://127.0.0.1:8000")
+    assert "\nserver { }" not in text
+    assert "policy.toml\\x0aserver" in text.splitlines()[0]

@@ -3,12 +3,12 @@
 
 Every scenario of tests/operate/scenarios.py gets the route ``/s/<id>``: its own policy when it
 has one, else one shared policy (an allowed page origin with credentials, a few methods and
-headers), so that both verdicts occur.  A plain service plays each scenario's answers, CORS
-headers of its own included (the edge must replace them); a scenario answered with a 500 is a
-service that raised.  One side is nginx in front of that service, the other the middleware
-around it, each on its own port, so ``http://page.test:PORT`` differs and is written back as
-``{origin}`` before comparing.  Chromium decides the verdict; the probe replays each fetch over
-HTTP and records every exchange, the preflight included, whose CORS headers must be equal.
+headers), so that both verdicts occur.  The scenario table's own server plays each scenario's
+answers, CORS headers of its own included (the edge must replace them).  One side is nginx in
+front of that server, the other the middleware around it, each on its own port, so
+``http://page.test:PORT`` differs and is written back as ``{origin}`` before comparing.
+Chromium decides the verdict; the probe replays each fetch over HTTP and records every exchange,
+the preflight and the 404 and 500 answers included, whose CORS headers must be equal.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from flask_edgecors import CORSMiddleware, CORSPolicy
 from flask_edgecors.diagnose.probe import probe
 from flask_edgecors.export import nginx_config
 from tests.export.helpers import SET_VALUED
-from tests.operate.scenarios import PAGE, SCENARIOS, Scenario
+from tests.operate.scenarios import SCENARIOS, Scenario, ScenarioServer
 from tests.operate.test_browser_fidelity import FETCH_JS
 from tests.support.nginx import run_nginx
 from tests.support.servers import free_port, serve_wsgi
@@ -30,7 +30,6 @@ from tests.support.servers import free_port, serve_wsgi
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
     from playwright.sync_api import Browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.nginx, pytest.mark.server]
@@ -47,41 +46,6 @@ SHARED = {
     "dangerously_allow_insecure_origins": True,
 }
 CORS_NAMES = ("access-control-", "vary")
-
-
-def _names(port: int) -> dict[str, str]:
-    return {
-        "origin": f"http://page.test:{port}",
-        "api": f"http://api.test:{port}",
-        "other": f"http://other.test:{port}",
-    }
-
-
-class ScenarioService:
-    """The service behind the edge: ``/page``, and ``/s/<id>[/final]`` answered as the
-    scenario says (a 500 is an exception); it never answers CORS on purpose."""
-
-    def __init__(self, names: dict[str, str]) -> None:
-        self.names = names
-        self.by_id = {s.id: s for s in SCENARIOS}
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == "/page":
-            start_response("200 OK", [("Content-Type", "text/html"), ("Cache-Control", "no-store")])
-            return [PAGE]
-        parts = path.split("/")
-        scenario = self.by_id.get(parts[2]) if len(parts) > 2 and parts[1] == "s" else None
-        if scenario is None:
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"no such scenario"]
-        status, headers = scenario.final if parts[-1] == "final" else scenario.actual
-        if status == 500:
-            raise RuntimeError(f"scenario {scenario.id} fails")
-        out = [(n, v.format(**self.names)) for n, v in headers]
-        out += [("Cache-Control", "no-store"), ("Content-Length", "0")]
-        start_response(f"{status} X", out)
-        return []
 
 
 def _routes(names: dict[str, str]) -> dict[str, CORSPolicy | None]:
@@ -146,13 +110,13 @@ def sides(chromium: Browser) -> Iterator[dict[str, dict[str, Any]]]:
     """Both edges running, every scenario fetched in Chromium on each."""
     with ExitStack() as stack:
         nginx_port, middleware_port = free_port(), free_port()
-        nginx_names, middleware_names = _names(nginx_port), _names(middleware_port)
-        upstream = stack.enter_context(serve_wsgi(ScenarioService(nginx_names)))
+        behind_nginx = ScenarioServer(nginx_port)
+        behind_middleware = ScenarioServer(middleware_port)
+        nginx_names, middleware_names = behind_nginx.names, behind_middleware.names
+        upstream = stack.enter_context(serve_wsgi(behind_nginx))
         config = nginx_config(_routes(nginx_names), upstream=upstream)
         stack.enter_context(run_nginx(config.complete(f"127.0.0.1:{nginx_port}"), nginx_port))
-        middleware = CORSMiddleware(
-            ScenarioService(middleware_names), routes=_routes(middleware_names)
-        )
+        middleware = CORSMiddleware(behind_middleware, routes=_routes(middleware_names))
         stack.enter_context(serve_wsgi(middleware, port=middleware_port))
         yield {
             "nginx": {"names": nginx_names, "port": nginx_port,

@@ -16,5 +16,5 @@ def test_a_missing_nginx_skips_locally_and_fails_in_ci(
 ) -> None:
     monkeypatch.setattr(nginx.shutil, "which", lambda name: None)
     monkeypatch.setattr(nginx, "IN_CI", in_ci)
-    with pytest.raises(outcome, match="20-nginx.sh"):
+    with pytest.raises(outcome, match=r"20-nginx\.sh"):
         nginx.require_nginx()
