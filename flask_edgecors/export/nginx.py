@@ -40,7 +40,7 @@ from flask_edgecors.core.headers import CORS_RESPONSE_HEADERS
 from flask_edgecors.core.logsafe import escape_for_log
 
 from .nginx_policy import PREFLIGHT_VARY_VALUE, nginx_map, policy_headers, policy_maps, quote
-from .pcre import OWS
+from .pcre import OWS, stripped
 from .request_regex import private_network_regex
 from .route_regex import location_regex, request_uri_regex, wsgi_prefix
 from .source import ExportSource, export_source
@@ -123,7 +123,7 @@ def _http_part(source: ExportSource, idents: dict[int, str], routes: list[str]) 
         "",
         "# The request's Origin without the whitespace WSGI servers strip, and whether it has one.",
         nginx_map("$http_origin", "$edgecors_origin", [
-            (quote(f"~^{ws}*+(?<edgecors_origin_value>.*?){ws}*+\\z"), "$edgecors_origin_value"),
+            (quote("~" + stripped("edgecors_origin_value")), "$edgecors_origin_value"),
         ]),
         nginx_map("$http_origin", "$edgecors_has_origin", [('""', "0")], default="1"),
         nginx_map("$http_access_control_request_method", "$edgecors_has_request_method",
@@ -134,8 +134,9 @@ def _http_part(source: ExportSource, idents: dict[int, str], routes: list[str]) 
                   "$edgecors_preflight", [(quote("~^OPTIONS 11\\z"), "1")], default="0"),
         nginx_map("$http_access_control_request_private_network", "$edgecors_private_network",
                   [(quote("~" + private_network_regex()), "1")], default="0"),
+        "# Access-Control-Request-Headers as a WSGI server passes it (surrounding whitespace off).",
         nginx_map("$http_access_control_request_headers", "$edgecors_request_headers", [
-            (quote(f"~^{ws}*+(?<edgecors_request_headers_value>.*?){ws}*+\\z"),
+            (quote("~" + stripped("edgecors_request_headers_value")),
              "$edgecors_request_headers_value"),
         ]),
         "# Vary: Origin, unless the upstream's Vary already has it (or is *).",

@@ -123,7 +123,7 @@ def policy_maps(ident: str, policy: CORSPolicy) -> str:
         )), f"${capture}")],
     ))
     blocks.append(nginx_map(
-        "$http_access_control_request_headers", f"{var}_headers",
+        "$edgecors_request_headers", f"{var}_headers",
         [('""', "1"), (quote("~" + header_list_regex(
             policy.allow_headers, wildcard="*" in policy.allow_headers,
             max_length=policy.max_request_headers_length,

@@ -27,6 +27,7 @@ __all__ = [
     "alternation",
     "literal",
     "literal_nocase",
+    "stripped",
 ]
 
 #: PCRE's largest counted repetition (``{0,65535}``).
@@ -61,3 +62,9 @@ def alternation(items: list[str]) -> str:
     """``(?:a|b|c)`` of already-escaped items; longest first so no prefix shadows another."""
     ordered = sorted(set(items), key=lambda item: (-len(item), item))
     return "(?:" + "|".join(ordered) + ")"
+
+
+def stripped(capture: str) -> str:
+    """A header value; the group ``capture`` holds it without the spaces and tabs around it
+    (what WSGI servers strip).  Linear: every run is consumed possessively, once."""
+    return f"^{OWS}*+(?<{capture}>(?:[^\\x20\\x09]++|{OWS}++(?!\\z))*+){OWS}*+\\z"

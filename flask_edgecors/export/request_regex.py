@@ -51,7 +51,8 @@ def header_list_regex(
     """``Access-Control-Request-Headers`` allowed, as
     :func:`~flask_edgecors.core.headers.parse_header_list` and the preflight read it.
 
-    At most ``max_length`` characters (surrounding whitespace aside) and fewer than
+    The value has no surrounding whitespace (nginx reads ``$edgecors_request_headers``, the
+    header as a WSGI server passes it).  At most ``max_length`` characters and fewer than
     ``2 * max_names`` commas; comma-separated elements, each empty or one token with optional
     whitespace around it; at most ``max_names`` tokens; each token one of ``names``
     (ASCII case-insensitive) or, with ``wildcard``, any token but ``Authorization`` unless
@@ -68,8 +69,7 @@ def header_list_regex(
         item = "(?!)"  # nothing allowed: only an empty list passes
     element = f"{OWS}*+(?:{item}{OWS}*+)?(?=,|\\z)"
     return (
-        f"^{OWS}*+"
-        f"(?=.{{0,{max_length}}}?{OWS}*\\z)"  # the length, surrounding whitespace aside
+        f"^(?=.{{0,{max_length}}}\\z)"  # the length
         f"(?!(?:[^,]*+,){{{2 * max_names}}})"  # fewer than 2 * max_names commas
         f"(?=(?:[\\x20\\x09,]*+[^\\x20\\x09,]++){{0,{max_names}}}+[\\x20\\x09,]*+\\z)"
         f"{element}(?:,{element})*\\z"
