@@ -42,7 +42,12 @@ from flask_edgecors.core.logsafe import escape_for_log
 from .nginx_policy import PREFLIGHT_VARY_VALUE, nginx_map, policy_headers, policy_maps, quote
 from .pcre import OWS, stripped
 from .request_regex import private_network_regex
-from .route_regex import location_regex, request_uri_regex, wsgi_prefix
+from .route_regex import (
+    dots_and_empty_segments_regex,
+    location_regex,
+    request_uri_regex,
+    wsgi_prefix,
+)
 from .source import ExportSource, export_source
 
 if TYPE_CHECKING:
@@ -144,9 +149,9 @@ def _http_part(source: ExportSource, idents: dict[int, str], routes: list[str]) 
             (quote(f"~*(?:^|,){ws}*+(?:origin|\\*){ws}*+(?:,|\\z)"), '""'),
         ], default=quote("Origin")),
         "",
-        "# The route of the path as sent (percent-decoded), with its slashes merged, and with",
-        "# dot segments removed and slashes merged; the location gives the route with dot",
-        "# segments removed.  All four must agree.",
+        "# The route of the path as sent (percent-decoded) and with its slashes merged; the",
+        "# location gives the route with dot segments removed.  All three must agree, and a",
+        "# path with both dot segments and empty segments gets no CORS (fail closed).",
     ]
     root = next((f"r{i}" for i, (p, _) in enumerate(source.routes) if wsgi_prefix(p) == ""),
                 "none")
@@ -155,16 +160,13 @@ def _http_part(source: ExportSource, idents: dict[int, str], routes: list[str]) 
         entries = [(quote("~" + request_uri_regex(key, merged=merged)), ident)
                    for ident, key in prefixes if key]
         sections.append(nginx_map("$request_uri", name, entries, default=root))
-    sections.append(nginx_map(
-        "$uri", "$edgecors_route_normalised",
-        [(quote("~" + location_regex(key, merged=True)), ident) for ident, key in prefixes if key],
-        default=root,
-    ))
-    readings = "$edgecors_route_as_sent $edgecors_route_merged $edgecors_route_normalised"
+    sections.append(nginx_map("$request_uri", "$edgecors_dots_and_empty_segments",
+                              [(quote("~" + dots_and_empty_segments_regex()), "1")], default="0"))
+    readings = "$edgecors_route_as_sent $edgecors_route_merged $edgecors_dots_and_empty_segments"
     for ident in routes:
         sections.append(nginx_map(
             f'"{readings}"', f"$edgecors_route_{ident}_ambiguous",
-            [(quote(f"~^{ident} {ident} {ident}\\z"), "0")], default="1",
+            [(quote(f"~^{ident} {ident} 0\\z"), "0")], default="1",
         ))
     sections.append(nginx_map("$edgecors_preflight", "$edgecors_ambiguous_vary",
                               [("1", quote(PREFLIGHT_VARY_VALUE))],

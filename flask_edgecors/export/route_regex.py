@@ -18,11 +18,13 @@ What is at stake
     * :func:`request_uri_regex`: the raw ``$request_uri``, percent-encoded bytes decoded in
       the expression itself, has the prefix: the reading as sent;
     * :func:`request_uri_regex` with ``merged=True``: the same with every run of slashes
-      read as one;
-    * :func:`location_regex` with ``merged=True`` on ``$uri``: dot segments removed and
-      slashes merged, as nginx itself (or a normalising backend) would route it.
+      read as one (for a path without dot segments, what the middleware reads as "merged
+      slashes first, then dot segments removed").
 
-    A request is answered under a route's policy only when all four agree.
+    A request is answered under a route's policy only when all three agree.  nginx cannot
+    remove dot segments from a path whose slashes it has not merged *and* from the merged one,
+    so a path with both dot segments and empty segments (:func:`dots_and_empty_segments_regex`;
+    browsers never send one, they resolve dot segments themselves) gets no CORS at all.
 
 Example::
 
@@ -34,7 +36,12 @@ from __future__ import annotations
 
 from .pcre import literal
 
-__all__ = ["location_regex", "request_uri_regex", "wsgi_prefix"]
+__all__ = [
+    "dots_and_empty_segments_regex",
+    "location_regex",
+    "request_uri_regex",
+    "wsgi_prefix",
+]
 
 _SLASH_RAW = "(?:/|%2[fF])"
 
@@ -45,11 +52,8 @@ def wsgi_prefix(prefix: str) -> str:
     return prefix.encode("utf-8").decode("latin-1").rstrip("/")
 
 
-def location_regex(prefix: str, *, merged: bool = False) -> str:
-    """The ``location ~`` expression of a (WSGI-form, non-empty) prefix on nginx's ``$uri``;
-    with ``merged``, every run of slashes in ``$uri`` is read as one."""
-    if merged:
-        return "^" + "/++".join(literal(part) for part in prefix.split("/")) + "(?:/|\\z)"
+def location_regex(prefix: str) -> str:
+    """The ``location ~`` expression of a (WSGI-form, non-empty) prefix on nginx's ``$uri``."""
     return f"^{literal(prefix)}(?:/|\\z)"
 
 
@@ -70,3 +74,11 @@ def request_uri_regex(prefix: str, *, merged: bool = False) -> str:
         else:
             parts.append(_raw_byte(char))
     return "^" + "".join(parts) + f"(?:{_SLASH_RAW}|\\?|\\z)"
+
+
+def dots_and_empty_segments_regex() -> str:
+    """``$request_uri`` whose percent-decoded path has a dot segment (``.`` or ``..``) and an
+    empty segment (``//``)."""
+    dot = "(?:\\.|%2[eE])"
+    dot_segment = f"{_SLASH_RAW}{dot}{dot}?+(?:{_SLASH_RAW}|\\?|\\z)"
+    return f"^(?=[^?]*?{dot_segment})(?=[^?]*?{_SLASH_RAW}{_SLASH_RAW})"

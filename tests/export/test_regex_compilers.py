@@ -22,7 +22,11 @@ from flask_edgecors.export.origin_regex import pattern_regex, spec_regex
 from flask_edgecors.export.pcre import stripped
 from flask_edgecors.export.python_regex import UnsupportedPattern, translate
 from flask_edgecors.export.request_regex import header_list_regex, method_regex
-from flask_edgecors.export.route_regex import location_regex, request_uri_regex, wsgi_prefix
+from flask_edgecors.export.route_regex import (
+    dots_and_empty_segments_regex,
+    request_uri_regex,
+    wsgi_prefix,
+)
 from tests.core.test_properties import (
     SETTINGS,
     Entry,
@@ -207,12 +211,12 @@ def test_request_uri_expressions_find_the_route_of_the_path_as_sent_and_merged(
 
 
 @SETTINGS
-@given(parts=PATH_PARTS)
-def test_the_normalised_uri_expression_reads_runs_of_slashes_as_one(parts: list[str]) -> None:
-    uri = ("/" + "/".join(parts)).encode("utf-8").decode("latin-1")  # nginx's decoded $uri
-    seen = next(
-        (wsgi_prefix(p) for p in sorted(ROUTE_PREFIXES, key=len, reverse=True)
-         if as_python(location_regex(wsgi_prefix(p), merged=True)).match(uri)),
-        None,
-    )
-    assert seen == longest_prefix(re.sub("/{2,}", "/", uri)), uri
+@given(parts=PATH_PARTS, safe=st.sampled_from(["/", "/.", ""]), query=st.booleans())
+def test_dot_segments_with_empty_segments_are_recognised_as_sent(
+    parts: list[str], safe: str, query: bool
+) -> None:
+    decoded = "/" + "/".join(parts)
+    raw = "/" + quote(decoded[1:], safe=safe) + ("?q=/..//" if query else "")
+    segments = decoded.split("/")[1:]
+    expected = any(s in (".", "..") for s in segments) and "//" in decoded
+    assert bool(as_python(dots_and_empty_segments_regex()).match(raw)) is expected, raw
