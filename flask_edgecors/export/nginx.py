@@ -160,8 +160,10 @@ def _http_part(source: ExportSource, idents: dict[int, str], routes: list[str]) 
         entries = [(quote("~" + request_uri_regex(key, merged=merged)), ident)
                    for ident, key in prefixes if key]
         sections.append(nginx_map("$request_uri", name, entries, default=root))
-    sections.append(nginx_map("$request_uri", "$edgecors_dots_and_empty_segments",
-                              [(quote("~" + dots_and_empty_segments_regex()), "1")], default="0"))
+    # With one route for every path, every reading agrees: nothing can be ambiguous.
+    mixed = [(quote("~" + dots_and_empty_segments_regex()), "1")] if len(routes) > 1 else []
+    sections.append(nginx_map("$request_uri", "$edgecors_dots_and_empty_segments", mixed,
+                              default="0"))
     readings = "$edgecors_route_as_sent $edgecors_route_merged $edgecors_dots_and_empty_segments"
     for ident in routes:
         sections.append(nginx_map(

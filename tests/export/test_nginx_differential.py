@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from flask_edgecors import CORSPolicy
 from tests.export.helpers import (
     Answer,
     Pair,
@@ -204,3 +205,17 @@ def test_every_origin_gets_the_same_answer_under_every_policy(pair: Pair) -> Non
     ]
     mismatches = _compare(pair, requests)
     assert not mismatches, "\n".join(mismatches[:20])
+
+
+def test_a_single_policy_answers_every_path_alike() -> None:
+    policy = CORSPolicy(allow_origins=["https://app.example.com"])
+    requests = [
+        ("GET", path, [("Origin", "https://app.example.com")])
+        for path in ("/x", "/a//../b", "//a/./b", "/a/%2e%2e//b", "/a/..")
+    ]
+    with side_by_side({"/": policy}) as single:
+        for method, path, headers in requests:
+            at_nginx = send(single.nginx, method, path, headers)
+            at_middleware = send(single.middleware, method, path, headers)
+            assert grants(at_nginx), path
+            assert cors_view(at_nginx) == cors_view(at_middleware), path
