@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask_edgecors.config import PolicySet
@@ -51,7 +51,6 @@ class ExportSource:
 
     routes: tuple[tuple[str, CORSPolicy | None], ...]
     origin: str = "<python>"
-    middleware: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _routes(pairs: Iterable[tuple[str, CORSPolicy | None]]) -> tuple[tuple[str, Any], ...]:
@@ -91,7 +90,7 @@ def export_source(obj: object, origin: str = "<python>") -> ExportSource:
     problems.raise_if_any()
     refused = check_exportable(pairs, middleware)
     refused.raise_if_any()
-    return ExportSource(routes=_routes(pairs), origin=origin, middleware=middleware)
+    return ExportSource(routes=_routes(pairs), origin=origin)
 
 
 def import_object(spec: str) -> object:
