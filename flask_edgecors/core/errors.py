@@ -58,7 +58,9 @@ ERROR_CODES: dict[str, str] = {
     "EC038": "an origin carries an IPv6 zone identifier",
     "EC039": "an internationalised (xn--) label is not valid punycode",
     "EC040": "a view is marked both @no_cors and @cross_origin",
-    "EC041": "a policy or option cannot be exported to a proxy configuration",
+    "EC041": "a service's behind names no gateway, or a gateway is put behind one",
+    "EC042": "a service URL is not an absolute http(s) base URL",
+    "EC043": "a policy or option cannot be exported to a proxy configuration",
 }
 
 

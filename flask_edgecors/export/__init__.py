@@ -4,7 +4,7 @@ When to use it
     When a system outgrows its Python gateway and CORS moves to the edge proxy: the policy the
     services already run (a policy file, a ``CORSMiddleware``, a ``CORSPolicy``) compiles to a
     configuration that answers exactly like the middleware, or the export is refused with
-    ``EC041`` and a hint (docs/nginx.md).
+    ``EC043`` and a hint (docs/nginx.md).
 
 What is at stake
     The proxy owns the CORS answer of every path under a policy; a broader regular expression,

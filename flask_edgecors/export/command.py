@@ -1,6 +1,6 @@
 """``edgecors export nginx``: write the nginx configuration of a policy set (docs/nginx.md).
 
-Exit status: 0 written, 1 the policy cannot be exported (``EC041``) or is invalid, 2 usage error.
+Exit status: 0 written, 1 the policy cannot be exported (``EC043``) or is invalid, 2 usage error.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ DESCRIPTION = (
     "file with the http-level maps and a whole server block (for conf.d/); with --split DIR, "
     f"{HTTP_FILE} (include inside http {{}}) and {SERVER_FILE} (include inside your server "
     "{}). The configuration answers CORS exactly like CORSMiddleware with the same policy; "
-    "what nginx cannot express is refused (EC041). Exit 0 written, 1 refused, 2 usage error."
+    "what nginx cannot express is refused (EC043). Exit 0 written, 1 refused, 2 usage error."
 )
 
 

@@ -242,7 +242,7 @@ def _server_part(source: ExportSource, idents: dict[int, str], upstream: str) ->
 def nginx_config(source: object, *, upstream: str) -> NginxConfig:
     """The nginx configuration of ``source`` in front of ``upstream`` (``http://host:port``).
 
-    Raises :class:`ConfigurationError` (``EC041``) for anything nginx cannot express exactly.
+    Raises :class:`ConfigurationError` (``EC043``) for anything nginx cannot express exactly.
     """
     exported = source if isinstance(source, ExportSource) else export_source(source)
     target = _check_upstream(upstream)

@@ -1,8 +1,8 @@
-"""What a proxy cannot express: the refusal rules of an export (``EC041``).
+"""What a proxy cannot express: the refusal rules of an export (``EC043``).
 
 When to use it
     Before rendering a proxy configuration: :func:`check_exportable` lists every part of a
-    policy set that the proxy could only approximate, each as a problem with code ``EC041``,
+    policy set that the proxy could only approximate, each as a problem with code ``EC043``,
     the option, the value and a hint.
 
 What is at stake
@@ -16,7 +16,7 @@ Example::
     >>> from flask_edgecors import CORSPolicy
     >>> policy = CORSPolicy(allow_origins=[lambda origin: True])
     >>> [p.code for p in check_exportable([("/", policy)], {}).items]
-    ['EC041']
+    ['EC043']
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CODE", "check_exportable"]
 
-CODE = "EC041"
+CODE = "EC043"
 
 #: Middleware options and the only value a proxy can honour.
 _MIDDLEWARE_VALUES: dict[str, tuple[Any, str]] = {

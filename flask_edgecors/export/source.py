@@ -61,7 +61,7 @@ def _routes(pairs: Iterable[tuple[str, CORSPolicy | None]]) -> tuple[tuple[str, 
 def export_source(obj: object, origin: str = "<python>") -> ExportSource:
     """An :class:`ExportSource` from a middleware, a policy, a routes mapping or a PolicySet.
 
-    Raises :class:`ConfigurationError` (``EC041``) for whatever a proxy cannot express.
+    Raises :class:`ConfigurationError` (``EC043``) for whatever a proxy cannot express.
     """
     problems = Problems()
     middleware: dict[str, Any] = {}

@@ -144,7 +144,7 @@ TRIGGERS: dict[str, tuple[Callable[[], object], str]] = {
     "EC038": (_policy(allow_origins=["http://[fe80::1%eth0]"]), "allow_origins"),
     "EC039": (_policy(allow_origins=["http://xn--zz.example.com"]), "allow_origins"),
     "EC040": (_no_cors_and_cross_origin, "cross_origin"),
-    "EC041": (_export(CORSPolicy(allow_origins=[lambda origin: True])), "allow_origins"),
+    "EC043": (_export(CORSPolicy(allow_origins=[lambda origin: True])), "allow_origins"),
 }
 
 RETIRED = {code for code, summary in ERROR_CODES.items() if summary.startswith("retired")}

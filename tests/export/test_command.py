@@ -65,7 +65,7 @@ def test_a_policy_nginx_cannot_express_exits_1_with_ec037(
     captured = capsys.readouterr()
     assert status == 1
     assert captured.out == ""
-    assert "[EC041] policy.allow_origins=" in captured.err
+    assert "[EC043] policy.allow_origins=" in captured.err
     assert "Hint:" in captured.err
 
 

@@ -1,4 +1,4 @@
-"""What nginx cannot express is refused at export (EC041, with a hint), never exported broader."""
+"""What nginx cannot express is refused at export (EC043, with a hint), never exported broader."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_what_nginx_cannot_express_is_refused_with_ec037_and_a_hint(
     source: object, option: str
 ) -> None:
     error = _refusal(source)
-    problems = [p for p in error.problems if p.code == "EC041"]
+    problems = [p for p in error.problems if p.code == "EC043"]
     assert problems, error
     assert option in problems[0].option
     assert problems[0].hint
@@ -54,7 +54,7 @@ def test_what_nginx_cannot_express_is_refused_with_ec037_and_a_hint(
 def test_every_refusal_is_reported_at_once() -> None:
     policy = CORSPolicy(allow_origins=[lambda o: True, re.compile(r"https://.+")])
     error = _refusal(CORSMiddleware(ok_app, policy, upstream="defer", debug=True))
-    assert error.codes == ("EC041",) * 4
+    assert error.codes == ("EC043",) * 4
 
 
 @pytest.mark.parametrize("upstream", [
