@@ -10,6 +10,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from .diagnose import audit_command, check_command, probe_command
+from .export import command as export_command
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -22,6 +23,7 @@ COMMANDS: dict[str, ModuleType] = {
     "probe": probe_command,
     "check": check_command,
     "audit": audit_command,
+    "export": export_command,
 }
 EXIT_USAGE = 2
 

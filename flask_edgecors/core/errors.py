@@ -60,6 +60,7 @@ ERROR_CODES: dict[str, str] = {
     "EC040": "a view is marked both @no_cors and @cross_origin",
     "EC041": "a service's behind names no gateway, or a gateway is put behind one",
     "EC042": "a service URL is not an absolute http(s) base URL",
+    "EC043": "a policy or option cannot be exported to a proxy configuration",
 }
 
 

@@ -61,6 +61,15 @@ def _no_cors_and_cross_origin() -> object:
     return no_cors(cross_origin(allow_origins=[APP_ORIGIN])(view))
 
 
+def _export(source: object) -> Callable[[], object]:
+    def trigger() -> object:
+        from flask_edgecors.export import nginx_config
+
+        return nginx_config(source, upstream="http://127.0.0.1:8000")
+
+    return trigger
+
+
 def _policy_from_mapping(data: dict[str, Any]) -> Callable[[], object]:
     def trigger() -> object:
         from flask_edgecors.config import policy_from_mapping
@@ -149,6 +158,7 @@ TRIGGERS: dict[str, tuple[Callable[[], object], str]] = {
         }),
         "services.gateway.url",
     ),
+    "EC043": (_export(CORSPolicy(allow_origins=[lambda origin: True])), "allow_origins"),
 }
 
 RETIRED = {code for code, summary in ERROR_CODES.items() if summary.startswith("retired")}

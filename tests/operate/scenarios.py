@@ -72,6 +72,7 @@ SCENARIOS: list[Scenario] = [
     _s("get-credentials-acac-True", False, credentials=True,
        actual=(200, (ALLOW_O, ("Access-Control-Allow-Credentials", "True")))),
     _s("get-404-readable", True, actual=(404, (ALLOW_O,))),
+    _s("get-500-readable", True, actual=(500, (ALLOW_O,))),
     # -- safelisted request headers: no preflight (the preflight would get 403) ---------------
     _s("post-text-plain", True, method="POST", headers=(("Content-Type", "text/plain"),)),
     _s("post-form", True, method="POST",
