@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from .preflight import PreflightRules
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
     from .origin_matching import OriginMatcher
     from .policy import CORSPolicy
-    from .preflight import PreflightResult
+    from .preflight import PreflightAnswer
 
 __all__ = ["ORIGIN_VARY", "ORIGIN_VARY_ANSWER", "Answers", "CompiledPolicy"]
 
@@ -84,7 +84,7 @@ class CompiledPolicy:
     #: True when :attr:`answers` decides every origin (exact origins only).
     complete: bool
     preflight_rules: PreflightRules
-    preflight: Callable[[str, str, str | None, str | None], PreflightResult]
+    preflight: PreflightAnswer
     _tail: tuple[Header, ...]
 
     def __init__(

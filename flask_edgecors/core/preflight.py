@@ -11,7 +11,7 @@ One unknown header name fails the whole preflight: a filtered subset is never an
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn, Protocol
 
 from .decision import Reason
 from .headers import SAFELISTED_METHODS, is_token, parse_header_list
@@ -25,6 +25,7 @@ __all__ = [
     "MAX_METHOD_LENGTH",
     "PREFLIGHT_VARY",
     "PREFLIGHT_VARY_HEADER",
+    "PreflightAnswer",
     "PreflightResult",
     "PreflightRules",
 ]
@@ -61,6 +62,18 @@ class PreflightResult(NamedTuple):
     @property
     def allowed(self) -> bool:
         return self.reason == Reason.ALLOWED
+
+
+class PreflightAnswer(Protocol):
+    """The signature of :meth:`PreflightRules.answer` (``CompiledPolicy.preflight``)."""
+
+    def __call__(
+        self,
+        origin: str,
+        method: str,
+        request_headers: str | None,
+        private_network: str | None = None,
+    ) -> PreflightResult: ...
 
 
 class PreflightRules:

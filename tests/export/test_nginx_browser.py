@@ -82,6 +82,7 @@ def _exchanges(names: dict[str, str], port: int, scenario: Scenario) -> list[dic
         f"{names['api']}/s/{scenario.id}", origin=names["origin"], method=scenario.method,
         headers=list(scenario.headers), credentials=scenario.credentials, timeout=5,
         resolve={f"api.test:{port}": "127.0.0.1", f"other.test:{port}": "127.0.0.1"},
+        send=True,  # loopback test servers: the actual request is compared too
     )
     seen = []
     for exchange in result.exchanges:
