@@ -35,7 +35,6 @@ class Reason:
     INVALID_REQUEST_HEADERS = "invalid_request_headers"
     PRIVATE_NETWORK_NOT_ALLOWED = "private_network_not_allowed"
     CREDENTIALS = "credentials"
-    STACKED = "stacked"
 
 
 REASONS = frozenset(v for k, v in vars(Reason).items() if k.isupper())
@@ -55,7 +54,6 @@ REASON_TEXT = {
         "private network access was requested and the policy does not opt in"
     ),
     Reason.CREDENTIALS: "the response is not valid for a credentialed request",
-    Reason.STACKED: "an outer CORS layer already owns this request",
 }
 
 

@@ -88,6 +88,8 @@ class PreflightRules:
     _allow_methods: str | None
     _cache: dict[_Key, PreflightResult] | None
     _fixed: tuple[Header, ...]
+    _debug_lists: tuple[Header, ...]
+    _listed: tuple[str, ...]
     allow_origin: Callable[[str], str | None]
     credentials: bool
     header_wildcard: bool
@@ -102,7 +104,9 @@ class PreflightRules:
     __slots__ = (
         "_allow_methods",
         "_cache",
+        "_debug_lists",
         "_fixed",
+        "_listed",
         "allow_origin",
         "credentials",
         "header_wildcard",
@@ -149,6 +153,7 @@ class PreflightRules:
         names = [h for h in policy.allow_headers if h != "*"]
         header_wildcard = "*" in policy.allow_headers
         s(self, "headers", frozenset(h.lower() for h in names))
+        s(self, "_listed", tuple(dict.fromkeys(h.lower() for h in names)))  # in config order
         s(self, "header_wildcard", header_wildcard)
         explicit = ", ".join(names)
 
@@ -164,6 +169,12 @@ class PreflightRules:
         if policy.max_age is not None:
             fixed.append(("Access-Control-Max-Age", str(policy.max_age)))
         s(self, "_fixed", tuple(fixed))
+        # What debug mode answers an allowed origin refused on its method or a header: the
+        # allowed lists with no `*`, which Chromium would let cover Authorization.
+        s(self, "_debug_lists", tuple(
+            header for header in fixed
+            if not (header[0] == "Access-Control-Allow-Headers" and header_wildcard)
+        ) + ((("Access-Control-Allow-Headers", explicit),) if header_wildcard and names else ()))
         s(self, "_cache", {} if cacheable else None)
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
@@ -219,11 +230,13 @@ class PreflightRules:
             return PreflightResult(Reason.METHOD_NOT_ALLOWED, None, ())
         # A refusal of an allowed origin carries the allowed lists: in debug mode the middleware
         # answers it with them, so the browser's own message names the method or header.
-        lists = (("Access-Control-Allow-Origin", allow_origin), *self._fixed)
+        lists = (("Access-Control-Allow-Origin", allow_origin), *self._debug_lists)
         route = self.route_methods
         if route is not None and method.upper() not in route:
-            # Werkzeug routes a method case-insensitively: `Patch` reaches the PATCH view.
-            return PreflightResult(Reason.METHOD_NOT_ALLOWED, method, lists)
+            # Werkzeug routes a method case-insensitively: `Patch` reaches the PATCH view.  A
+            # safelisted method passes any Allow-Methods, so no lists (debug answers 403).
+            safelisted = method in SAFELISTED_METHODS
+            return PreflightResult(Reason.METHOD_NOT_ALLOWED, method, () if safelisted else lists)
         if not (
             method in self.methods
             or method in SAFELISTED_METHODS
@@ -260,7 +273,7 @@ class PreflightRules:
             index = next(i for i, h in enumerate(headers) if h[0].endswith("Methods"))
             headers[index] = (headers[index][0], f"{headers[index][1]}, {method}")
         if self.header_wildcard and self.credentials:
-            reflected = list(dict.fromkeys([*names, *self.headers]))
+            reflected = list(dict.fromkeys([*names, *self._listed]))
             if reflected:
                 headers.append(("Access-Control-Allow-Headers", ", ".join(reflected)))
         if allow_pna:

@@ -248,3 +248,27 @@ def test_preflight_to_a_carved_out_path_reaches_the_app() -> None:
     app = cors_app(inner, routes={"/api": POLICY, "/api/internal": None})
     app.options("/api/internal/x", headers=preflight_headers(), status=200)
     assert len(inner.calls) == 1
+
+
+def test_debug_never_lets_star_cover_authorization() -> None:
+    """Chromium still lets `*` in Allow-Headers cover Authorization; the debug answer to a
+    refused Authorization lists only the explicit names, so the browser refuses as production
+    does and names the header."""
+    policy = CORSPolicy(allow_origins=[APP_ORIGIN], allow_headers=["*", "X-Id"])
+    app = cors_app(RecordingApp(), policy, debug=True)
+    response = app.options(
+        "/r", headers=preflight_headers(method="GET", headers="authorization"), status=204
+    )
+    assert response.headers["Access-Control-Allow-Headers"] == "X-Id"
+    assert "authorization" in response.headers["EdgeCORS-Debug"]
+
+
+def test_reflected_header_names_keep_the_configured_order() -> None:
+    policy = CORSPolicy(
+        allow_origins=[APP_ORIGIN], allow_headers=["*", "X-B", "X-A", "X-C"],
+        allow_credentials=True,
+    )
+    response = cors_app(RecordingApp(), policy).options(
+        "/r", headers=preflight_headers(method="GET", headers="x-z"), status=204
+    )
+    assert response.headers["Access-Control-Allow-Headers"] == "x-z, x-b, x-a, x-c"

@@ -339,3 +339,19 @@ def test_star_allows_a_method_in_another_case_and_reflects_it_as_sent(
 
     res = preflight(TestApp(app), "/x", APP_ORIGIN, "Patch", status=204)
     assert res.headers["Access-Control-Allow-Methods"] == allow
+
+
+
+def test_debug_refuses_a_safelisted_method_the_route_does_not_serve_with_a_403() -> None:
+    """A safelisted method passes any Allow-Methods: a 2xx would let the browser go on, so
+    debug mode answers it 403 with the reason, as production refuses it."""
+    app = Flask("dbg-post")
+    EdgeCORS().init_app(app, **APP_DEFAULT, debug=True)
+
+    @app.get("/only-get")
+    def only_get() -> str:
+        return "ok"
+
+    res = preflight(TestApp(app), "/only-get", APP_ORIGIN, "POST", status=403)
+    assert "POST" in res.headers["EdgeCORS-Debug"]
+    assert "Access-Control-Allow-Origin" not in res.headers
