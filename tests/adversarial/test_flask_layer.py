@@ -103,7 +103,7 @@ def test_preflight_is_answered_before_authentication(flask_client: TestApp) -> N
     """[origin-reflection] A preflight never reaches before_request (no 401 for preflights),
     and the auth hook's 401 on the actual request is readable by the allowed origin.
     Source: Fetch "CORS-preflight fetch" (preflights carry no credentials); flask-cors'
-    preflights running before_request hooks (DESIGN "what not to copy").
+    preflights running before_request hooks (docs/design.md, "Purpose and scope").
     """
     pre = flask_client.options(
         "/api/data",

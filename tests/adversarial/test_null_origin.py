@@ -54,7 +54,7 @@ def test_null_is_refused_even_by_permissive_regex_and_callable(origin: str, entr
 
 def test_allow_all_answers_null_with_star_and_no_credentials() -> None:
     """[null-origin] Allow-all answers '*' (never the literal 'null') and never credentials.
-    Source: Fetch standard, "CORS protocol and credentials"; DESIGN §5.
+    Source: Fetch standard, "CORS protocol and credentials"; docs/design.md, "Actual requests".
     """
     res = client(allow_origins=["*"]).get("/", headers={"Origin": "null"}, status=200)
     assert cors_headers(res.headerlist) == {"access-control-allow-origin": "*"}

@@ -115,7 +115,7 @@ def test_subdomain_wildcard_does_not_match_lookalikes(origin: str) -> None:
 
 def test_unescaped_dot_regex_is_matched_with_fullmatch_only() -> None:
     """[prefix-suffix-substring] A regex is applied with fullmatch, never as a prefix match.
-    Source: flask-cors' re.match prefix matching (DESIGN "what not to copy"); Kettle 2016.
+    Source: flask-cors' re.match prefix matching (docs/design.md, "Purpose and scope"); Kettle 2016.
     """
     app = client(allow_origins=[re.compile(r"https://app.example.com")], allow_credentials=True)
     res = app.get("/", headers={"Origin": "https://app.example.com.evil.net"}, status=200)

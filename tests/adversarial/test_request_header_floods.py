@@ -3,7 +3,7 @@
 Sources: Fetch standard, "CORS-preflight fetch" and "Access-Control-Request-Headers"; CWE-400
 (uncontrolled resource consumption) and CWE-770 (allocation without limits); jub0bs,
 "Fearless CORS: a design philosophy for CORS middleware libraries" (2023: bound the work a
-preflight can cause, never echo what was not validated); DESIGN §4 (capped ACRH).
+preflight can cause, never echo what was not validated); docs/design.md, "Preflight" (capped ACRH).
 
 The wall-clock bound below is a *safety* bound (a hostile request must not take seconds), not
 a speed target: a correct implementation is three orders of magnitude below it.
@@ -114,7 +114,7 @@ def test_request_method_flood_is_never_echoed(method: str, policy: CORSPolicy) -
 @pytest.mark.parametrize("policy", POLICIES[1:])
 def test_largest_accepted_request_headers_give_a_bounded_answer(policy: CORSPolicy) -> None:
     """[header-flood] At the caps (64 names, 4 KiB) the answer stays small and valid.
-    Source: DESIGN §4 (never an echoed megabyte); CWE-770.
+    Source: docs/design.md, "Preflight" (never an echoed megabyte); CWE-770.
     """
     names = ",".join(f"x-{i:02d}-" + "h" * 55 for i in range(64))
     assert len(names) <= 4096
@@ -129,7 +129,7 @@ def test_largest_accepted_request_headers_give_a_bounded_answer(policy: CORSPoli
 
 def test_one_name_over_the_name_cap_fails_the_preflight() -> None:
     """[header-flood] Past max_request_header_names the whole preflight fails (no subset).
-    Source: Fetch "CORS-preflight fetch" (one disallowed header fails it); DESIGN §4.
+    Source: Fetch "CORS-preflight fetch" (one disallowed header fails it); docs/design.md, "Preflight".
     """
     policy = CORSPolicy(allow_origins=[ALLOWED], allow_headers=["*"], max_request_header_names=8)
     ok, _, _ = _timed_preflight(

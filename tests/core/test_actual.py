@@ -1,4 +1,4 @@
-"""DESIGN §5: actual CORS requests, on every status the stack produces."""
+"""docs/design.md, "Actual requests": actual CORS requests, on every status the stack produces."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DESIGN §3: what is a preflight, what is an actual CORS request, what is not CORS at all."""
+"""docs/design.md, "Classification": what is a preflight, what is an actual CORS request, what is not CORS at all."""
 
 from __future__ import annotations
 

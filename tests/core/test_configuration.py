@@ -1,4 +1,4 @@
-"""DESIGN §2 and §8: keyword-only API, validation at construction, stable error codes."""
+"""docs/design.md, "Configuration": keyword-only API, validation at construction, stable error codes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DESIGN §6: exact-byte origin matching and the pattern language."""
+"""docs/design.md, "Origins": exact-byte origin matching and the pattern language."""
 
 from __future__ import annotations
 

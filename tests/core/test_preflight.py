@@ -1,4 +1,4 @@
-"""DESIGN §4: preflights are answered at the edge, 204 or 403, with the full allowed lists."""
+"""docs/design.md, "Preflight": preflights are answered at the edge, 204 or 403, with the full allowed lists."""
 
 from __future__ import annotations
 

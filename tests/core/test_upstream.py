@@ -1,4 +1,4 @@
-"""DESIGN §9: the edge owns the CORS headers; upstream="defer"; stacked layers are detected."""
+"""docs/design.md, "Upstream headers and two layers": the edge owns the CORS headers; upstream="defer"; stacked layers are detected."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DESIGN §7: Vary is appended, never overwritten; Origin at most once; Vary: * left alone."""
+"""docs/design.md, "Vary": Vary is appended, never overwritten; Origin at most once; Vary: * left alone."""
 
 from __future__ import annotations
 

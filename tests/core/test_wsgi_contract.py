@@ -1,4 +1,4 @@
-"""DESIGN §5, PEP 3333: lazy start_response, exc_info, write(), streaming, close(), wrappers."""
+"""docs/design.md, "Actual requests", PEP 3333: lazy start_response, exc_info, write(), streaming, close(), wrappers."""
 
 from __future__ import annotations
 
