@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from .diagnose import audit_command, check_command, probe_command
+from .diagnose import check_command, probe_command
+from .diagnose.audit import command as audit_command
 from .export import command as export_command
 
 if TYPE_CHECKING:

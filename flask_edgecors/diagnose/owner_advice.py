@@ -32,7 +32,7 @@ from flask_edgecors.core.errors import EdgeCORSWarning
 from flask_edgecors.core.headers import CORS_RESPONSE_HEADERS
 from flask_edgecors.core.logsafe import escape_for_log
 
-from .audit_expect import FileAnswers
+from .audit.expect import FileAnswers
 
 if TYPE_CHECKING:
     from flask_edgecors.config import Endpoint, PolicySet

@@ -2,7 +2,8 @@
 
 Sources: RFC 9110 §5.3 (a recipient may combine repeated field lines with ", ": WSGI servers
 join duplicate Origin headers that way) and §5.5 (field values: no CR, LF or NUL); RFC 9112
-§5.2 (obsolete line folding); CWE-113 (HTTP response splitting); docs/design.md, "Origins" (over-long and
+§5.2 (obsolete line folding); CWE-113 (HTTP response splitting); docs/design.md, "Origins"
+(over-long and
 joined origins refused cheaply).
 """
 

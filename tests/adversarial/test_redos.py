@@ -2,7 +2,8 @@
 
 Sources: OWASP, "Regular expression Denial of Service - ReDoS"; CWE-1333 (inefficient regular
 expression complexity); flask-cors' history of regex origins (docs/design.md, "Purpose and scope");
-docs/design.md, "Origins" (non-canonical and over-long origins are refused cheaply, before any regex runs).
+docs/design.md, "Origins" (non-canonical and over-long origins are refused cheaply, before any
+regex runs).
 
 The pattern ``(a+)+`` needs about 2**n steps to *fail* on n a's followed by a mismatch.  With
 n = 60 a single run would not end this century, so a test below that finishes proves the regex
@@ -54,7 +55,8 @@ def test_evil_regex_is_never_run_on_a_hostile_origin(origin: str, method: str) -
 @pytest.mark.timeout(30)
 def test_exact_origin_is_answered_before_any_regex() -> None:
     """[redos] An exact-listed origin is a set lookup: the regex list is not consulted.
-    Source: OWASP "ReDoS"; docs/design.md, "Performance principles" (per-request work is a set lookup).
+    Source: OWASP "ReDoS"; docs/design.md, "Performance principles" (per-request work is a
+    set lookup).
     """
     slow = re.compile(r"https://(a+)+\.example\.net")
     app = CORSMiddleware(hello_app, CORSPolicy(allow_origins=[ALLOWED, slow]))

@@ -129,7 +129,8 @@ def test_largest_accepted_request_headers_give_a_bounded_answer(policy: CORSPoli
 
 def test_one_name_over_the_name_cap_fails_the_preflight() -> None:
     """[header-flood] Past max_request_header_names the whole preflight fails (no subset).
-    Source: Fetch "CORS-preflight fetch" (one disallowed header fails it); docs/design.md, "Preflight".
+    Source: Fetch "CORS-preflight fetch" (one disallowed header fails it);
+    docs/design.md, "Preflight".
     """
     policy = CORSPolicy(allow_origins=[ALLOWED], allow_headers=["*"], max_request_header_names=8)
     ok, _, _ = _timed_preflight(

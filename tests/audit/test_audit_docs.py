@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flask_edgecors.diagnose.audit_findings import FINDINGS, LEVELS
+from flask_edgecors.diagnose.audit.findings import FINDINGS, LEVELS
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 

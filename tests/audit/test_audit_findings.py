@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from flask_edgecors.diagnose.audit_probes import CANARY_ORIGIN
+from flask_edgecors.diagnose.audit.probes import CANARY_ORIGIN
 from tests.audit.conftest import audit_json
 from tests.audit.fleet import POLICY, SPA, Plants, run_fleet
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from flask_edgecors import CORSMiddleware, CORSPolicy
-from flask_edgecors.diagnose.audit_findings import Request
-from flask_edgecors.diagnose.audit_report import curl
+from flask_edgecors.diagnose.audit.findings import Request
+from flask_edgecors.diagnose.audit.report import curl
 from tests.audit.conftest import audit_json
 from tests.support.servers import serve_wsgi
 

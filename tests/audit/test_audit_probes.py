@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flask_edgecors import CORSPolicy
-from flask_edgecors.diagnose.audit_probes import CANARY_ORIGIN, OTHER_HEADER, probes_for
+from flask_edgecors.diagnose.audit.probes import CANARY_ORIGIN, OTHER_HEADER, probes_for
 
 SPA = CORSPolicy(
     allow_origins=["https://app.example.com", "http://localhost:*", "https://*.example.org"],

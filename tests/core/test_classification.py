@@ -1,4 +1,7 @@
-"""docs/design.md, "Classification": what is a preflight, what is an actual CORS request, what is not CORS at all."""
+"""What is a preflight, what is an actual CORS request, what is not CORS at all.
+
+docs/design.md, "Classification".
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""docs/design.md, "Configuration": keyword-only API, validation at construction, stable error codes."""
+"""Keyword-only API, validation at construction, stable error codes.
+
+docs/design.md, "Configuration".
+"""
 
 from __future__ import annotations
 

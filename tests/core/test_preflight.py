@@ -1,4 +1,7 @@
-"""docs/design.md, "Preflight": preflights are answered at the edge, 204 or 403, with the full allowed lists."""
+"""Preflights are answered at the edge, 204 or 403, with the full allowed lists.
+
+docs/design.md, "Preflight".
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""docs/design.md, "Upstream headers and two layers": the edge owns the CORS headers; upstream="defer"; stacked layers are detected."""
+"""The edge owns the CORS headers; upstream="defer"; stacked layers are detected.
+
+docs/design.md, "Upstream headers and two layers".
+"""
 
 from __future__ import annotations
 

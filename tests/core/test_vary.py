@@ -1,4 +1,7 @@
-"""docs/design.md, "Vary": Vary is appended, never overwritten; Origin at most once; Vary: * left alone."""
+"""Vary is appended, never overwritten; Origin at most once; Vary: * left alone.
+
+docs/design.md, "Vary".
+"""
 
 from __future__ import annotations
 

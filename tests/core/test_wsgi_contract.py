@@ -1,4 +1,7 @@
-"""docs/design.md, "Actual requests", PEP 3333: lazy start_response, exc_info, write(), streaming, close(), wrappers."""
+"""Lazy start_response, exc_info, write(), streaming, close(), wrappers.
+
+docs/design.md, "Actual requests" (A7); PEP 3333.
+"""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Every endpoint the file declares for the environment gets the requests a browser would send
 (preflights and ``GET`` only); each answer is compared with the file's.  Exit status: 0 clean,
 1 on a finding at or above ``--fail-on`` (default ``drift``) or an endpoint that could not be
-audited, 2 on a usage error (an invalid file included).  See :mod:`.audit_run`.
+audited, 2 on a usage error (an invalid file included).  See :mod:`.run`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from flask_edgecors.config import ENV_VAR
 from flask_edgecors.core.errors import ConfigurationError
 
-from .audit_findings import LEVELS
-from .audit_report import exit_status, junit, table, to_json
-from .audit_run import AuditOptions, Fleet, audit, compare
+from .findings import LEVELS
+from .report import exit_status, junit, table, to_json
+from .run import AuditOptions, Fleet, audit, compare
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -1,7 +1,7 @@
 """Sending the audit's requests: bounded, rate-limited, and one clear error per endpoint.
 
 When to use it
-    :mod:`.audit_run` hands :func:`send_all` every request of an audit; it sends them through
+    :mod:`.run` hands :func:`send_all` every request of an audit; it sends them through
     the probe's HTTP transport (:class:`~.probe.HTTPTransport`, standard library only).
 
 What is at stake
@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, TextIO
 
 from flask_edgecors.core.logsafe import escape_for_log
 
-from .probe import ProbeError
+from ..probe import ProbeError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Sequence
 
-    from .audit_probes import Probe
-    from .emulated_fetch import RawResponse, Transport
+    from ..emulated_fetch import RawResponse, Transport
+    from .probes import Probe
 
 __all__ = ["Job", "Progress", "RateLimit", "send_all"]
 

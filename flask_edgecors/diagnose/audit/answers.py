@@ -1,7 +1,7 @@
 """An endpoint's answer to one audit probe, as a browser reads it, and how two answers differ.
 
 When to use it
-    :mod:`.audit_checks` compares the live answer with the file's (drift) and two environments'
+    :mod:`.checks` compares the live answer with the file's (drift) and two environments'
     answers (``--compare``) through :func:`differences`; both sides are :class:`Answer` objects
     made from the raw status and header lines by :meth:`Answer.read`.
 
@@ -26,8 +26,8 @@ from flask_edgecors.core.cors_check import check_cors, check_preflight, extract_
 from flask_edgecors.core.headers import CORS_RESPONSE_HEADERS, SAFELISTED_METHODS
 
 if TYPE_CHECKING:
-    from .audit_probes import Probe
-    from .emulated_fetch import RawResponse
+    from ..emulated_fetch import RawResponse
+    from .probes import Probe
 
 __all__ = ["Answer", "Difference", "differences"]
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .wsgi_transport import WSGITransport, build_environ
+from ..wsgi_transport import WSGITransport, build_environ
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from flask_edgecors.config import PolicySet
     from flask_edgecors.core.policy import CORSPolicy
 
-    from .audit_probes import Probe
-    from .emulated_fetch import RawResponse
+    from ..emulated_fetch import RawResponse
+    from .probes import Probe
 
 __all__ = ["FileAnswers"]
 

@@ -3,13 +3,13 @@
 When to use it
     After a deploy, or nightly, in CI: every endpoint the file declares (``[services.NAME]``
     with a ``url`` for the environment) is asked what a browser would ask
-    (:mod:`.audit_probes`), and each answer is compared with the file's own answer to the same
-    request (:mod:`.audit_expect`).  :func:`audit` checks one environment; :func:`compare`
+    (:mod:`.probes`), and each answer is compared with the file's own answer to the same
+    request (:mod:`.expect`).  :func:`audit` checks one environment; :func:`compare`
     reports where two environments answer the same probe differently.
 
 What is at stake
     CORS drifts between services and between environments; the gateway and a service both
-    answer; and the first to notice is a user's browser.  The findings (:mod:`.audit_findings`)
+    answer; and the first to notice is a user's browser.  The findings (:mod:`.findings`)
     say which endpoint, which request shows it (a ``curl`` line) and the fix.
 
 Example::
@@ -29,22 +29,22 @@ from typing import TYPE_CHECKING, Any
 from flask_edgecors.config import load_mapping, read_policy_file
 from flask_edgecors.core.errors import EdgeCORSWarning
 
-from .audit_answers import Answer
-from .audit_checks import EndpointAudit, Via, check_endpoint, compare_endpoint
-from .audit_expect import FileAnswers
-from .audit_probes import concrete_origins, probes_for
-from .audit_send import Progress, send_all
-from .probe import HTTPTransport
+from ..probe import HTTPTransport
+from .answers import Answer
+from .checks import EndpointAudit, Via, check_endpoint, compare_endpoint
+from .expect import FileAnswers
+from .probes import concrete_origins, probes_for
+from .send import Progress, send_all
 
 if TYPE_CHECKING:
     from collections.abc import Hashable, Mapping
 
     from flask_edgecors.config import Endpoint, PolicySet
 
-    from .audit_findings import AuditFinding
-    from .audit_probes import Probe
-    from .audit_send import Job
-    from .emulated_fetch import RawResponse, Transport
+    from ..emulated_fetch import RawResponse, Transport
+    from .findings import AuditFinding
+    from .probes import Probe
+    from .send import Job
 
 __all__ = ["AuditOptions", "AuditResult", "EndpointStatus", "Fleet", "audit", "compare"]
 

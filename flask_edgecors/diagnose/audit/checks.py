@@ -1,8 +1,8 @@
 """The audit's judgement: drift, ownership and hygiene findings from live and expected answers.
 
 When to use it
-    :mod:`.audit_run` collects, per endpoint and path, the live answer to each probe, the
-    file's answer (:mod:`.audit_expect`) and, on a gateway, the direct answers of the service
+    :mod:`.run` collects, per endpoint and path, the live answer to each probe, the
+    file's answer (:mod:`.expect`) and, on a gateway, the direct answers of the service
     behind it; :func:`check_endpoint` turns them into findings, :func:`compare_endpoint` does
     the same for two environments (``--compare``).
 
@@ -15,7 +15,7 @@ What is at stake
 
 Example::
 
-    findings = check_endpoint(audit)      # an EndpointAudit filled by audit_run
+    findings = check_endpoint(audit)      # an EndpointAudit filled by run.py
 """
 
 from __future__ import annotations
@@ -28,17 +28,17 @@ from flask_edgecors.core.headers import CORS_RESPONSE_HEADERS
 from flask_edgecors.core.logsafe import escape_for_log
 from flask_edgecors.core.validation import CHROMIUM_MAX_AGE_CAP, MAX_AGE_LIMIT
 
-from .audit_answers import Answer, differences
-from .audit_findings import AuditFinding, Request
-from .audit_probes import CANARY_ORIGIN
+from .answers import Answer, differences
+from .findings import AuditFinding, Request
+from .probes import CANARY_ORIGIN
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from flask_edgecors.config import Endpoint
 
-    from .audit_answers import Difference
-    from .audit_probes import Probe
+    from .answers import Difference
+    from .probes import Probe
 
 __all__ = ["EndpointAudit", "Via", "check_endpoint", "compare_endpoint"]
 

@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 from flask_edgecors.core.logsafe import escape_for_log
 
-from .audit_findings import LEVELS, AuditFinding, Request, at_or_above
+from .findings import LEVELS, AuditFinding, Request, at_or_above
 
 if TYPE_CHECKING:
-    from .audit_run import AuditResult
+    from .run import AuditResult
 
 __all__ = ["curl", "exit_status", "junit", "table", "to_json"]
 

@@ -1,8 +1,8 @@
 """The audit's probes: what a browser would ask an endpoint, derived from a policy.
 
 When to use it
-    :mod:`.audit_run` asks every declared endpoint these questions, and the file's own answer to
-    each (:mod:`.audit_expect`); this module only decides the questions.
+    :mod:`.run` asks every declared endpoint these questions, and the file's own answer to
+    each (:mod:`.expect`); this module only decides the questions.
 
 What is at stake
     Drift hides where nobody looks: an origin the file refuses but a stage gateway allows, a
