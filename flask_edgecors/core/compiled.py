@@ -45,7 +45,10 @@ class Answers(dict[object, tuple[Header, ...]]):
         self._policy = policy
 
     def __missing__(self, origin: object) -> tuple[Header, ...]:
-        return self._policy._compute(origin)
+        policy = self._policy
+        if policy.complete:  # exact origins only: a miss is a refusal
+            return policy.refused
+        return policy._compute(origin)
 
 
 class CompiledPolicy:

@@ -228,16 +228,20 @@ class CORSMiddleware:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         kind = classify(environ)
-        if self._stacked and self._outers and OWNER_KEY in environ:
-            return self._step_aside(environ, start_response)
         plan = self._plan
         if kind is PREFLIGHT and not self._report:
+            # An outer layer answers its preflights itself: those that reach this one are ours.
             return self._preflight(environ, start_response, plan.single or plan.now(environ))
         policy = plan.single
         if policy is None and not plan.deferred:
             policy = plan.now(environ)
             if policy is None:
                 return self._untouched(environ, start_response, kind)
+        if self._stacked:  # two CORS layers (rare)
+            if self._outers and OWNER_KEY in environ:
+                return self._step_aside(environ, start_response)
+            if self._claims and not self._report and policy is not None:
+                environ[OWNER_KEY] = self  # an inner CORS layer steps aside
         origin = environ.get("HTTP_ORIGIN")
         answer: tuple[Header, ...] | None = None
         if policy is not None:  # else: deferred, known when the response starts
@@ -248,8 +252,6 @@ class CORSMiddleware:
                     answer = policy.answers[origin]  # one probe; misses are computed (Answers)
                 except TypeError:  # an Origin that is not even hashable
                     answer = policy.refused
-            if self._stacked and self._claims and not self._report:
-                environ[OWNER_KEY] = self  # an inner CORS layer steps aside
         # Who hears of the decision: a callback or report mode always, else the log when it
         # takes INFO (refusals) or DEBUG (the rest; checked when the decision is made).
         observing = self._watched or self._log_enabled(_INFO)
@@ -260,7 +262,11 @@ class CORSMiddleware:
             status: str, headers: list[Header], exc_info: OptExcInfo | None = None
         ) -> Callable[[bytes], object]:
             answer = call[1]
-            if answer is not None and not call[6]:  # known, and nobody observes
+            if answer is None:  # deferred: the policy is learnt now
+                answer = self._learn(call)
+                if answer is None:  # no policy for this request: untouched
+                    return call[0](status, headers, exc_info)  # type: ignore[no-any-return]
+            if not call[6]:  # nobody observes
                 call[2] = True
                 try:
                     for name, _ in headers:
@@ -289,17 +295,22 @@ class CORSMiddleware:
                 raise
             return self._error_response(environ, start_response, answer, started)
 
+    def _learn(self, call: list[Any]) -> tuple[Header, ...] | None:
+        """A deferred request's policy and answer, learnt when its response starts."""
+        environ = call[4]
+        policy = call[3] = self._plan.at_response(environ)
+        if policy is None:
+            return None
+        answer: tuple[Header, ...] = policy.answer(environ.get("HTTP_ORIGIN"))
+        call[1] = answer
+        return answer
+
     def _start_response(
         self, call: list[Any], status: str, headers: list[Header], exc_info: OptExcInfo | None
     ) -> Callable[[bytes], object]:
-        """The wrapped ``start_response`` for all but a plain response to a known answer: the
-        policy learnt now (deferred), the decision observed once, report mode, merging."""
+        """The wrapped ``start_response`` for all but a plain response nobody observes: the
+        decision observed once, report mode, merging with the app's own CORS or Vary."""
         start_response, answer, started, policy, environ, kind, observing = call
-        if answer is None:
-            policy = call[3] = self._plan.at_response(environ)
-            if policy is None:
-                return start_response(status, headers, exc_info)  # type: ignore[no-any-return]
-            answer = call[1] = policy.answer(environ.get("HTTP_ORIGIN"))
         call[2] = True
         if observing and not started:
             self._observe(environ, kind, policy, answer, status, headers)
@@ -326,11 +337,12 @@ class CORSMiddleware:
             environ.get(ACRH_ENVIRON),
             environ.get(ACRPN_ENVIRON),
         )
-        if result.allowed and not self._watched and not self._log_enabled(_DEBUG):
+        watched = self._watched
+        if result.allowed and not watched and not self._log_enabled(_DEBUG):
             start_response("204 No Content", list(result.response))
             return []
         decision = None
-        if self._watched or self.debug or not result.allowed or self._log_enabled(_DEBUG):
+        if watched or self.debug or self._log_enabled(_DEBUG if result.allowed else _INFO):
             decision = decision_for(
                 environ, PREFLIGHT, policy, result.allowed, result.reason,
                 offending_header(result.reason, result.detail),

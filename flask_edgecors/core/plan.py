@@ -55,17 +55,21 @@ class ResponseResolver:
 class Plan:
     """How to find the policy of a request.  Immutable, swapped whole on reload.
 
-    ``single`` is the one policy of every request, if there is one.  Otherwise :meth:`now`
-    finds it from the request; with :attr:`deferred` set, requests that are not preflights
-    learn it at response time from :meth:`at_response`.
+    ``single`` is the one policy of every request, if there is one.  :attr:`now` finds the
+    policy from the request; with :attr:`deferred` set, requests that are not preflights
+    learn it at response time from :attr:`at_response`.
     """
 
-    __slots__ = ("deferred", "resolver", "routes", "single")
+    __slots__ = ("at_response", "deferred", "now", "resolver", "routes", "single")
 
     single: CompiledPolicy | None
     routes: RouteTable | None
     resolver: Resolver | ResponseResolver | None
     deferred: bool
+    #: The policy of a request, from the request alone.
+    now: Resolver
+    #: The policy of a request whose app has started its response.
+    at_response: Resolver
 
     def __init__(
         self,
@@ -73,31 +77,28 @@ class Plan:
         routes: RouteTable | None,
         resolver: Resolver | ResponseResolver | None,
     ) -> None:
-        object.__setattr__(self, "single", single)
-        object.__setattr__(self, "routes", routes)
-        object.__setattr__(self, "resolver", resolver)
-        object.__setattr__(self, "deferred", isinstance(resolver, ResponseResolver))
+        s = object.__setattr__
+        s(self, "single", single)
+        s(self, "routes", routes)
+        s(self, "resolver", resolver)
+        s(self, "deferred", isinstance(resolver, ResponseResolver))
+        now: Resolver
+        if single is not None:
+            now = _constant(single)
+        elif routes is not None:
+            now = _by_path(routes)
+        elif isinstance(resolver, ResponseResolver):
+            now = resolver.now
+        elif resolver is not None:
+            now = resolver
+        else:
+            now = _constant(None)
+        s(self, "now", now)
+        deferred = resolver.at_response if isinstance(resolver, ResponseResolver) else now
+        s(self, "at_response", deferred)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Plan is immutable")
-
-    def now(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
-        """The policy of a request, from the request alone."""
-        if self.single is not None:
-            return self.single
-        if self.routes is not None:
-            return self.routes.lookup(environ.get("PATH_INFO", ""))
-        if isinstance(self.resolver, ResponseResolver):
-            return self.resolver.now(environ)
-        if self.resolver is not None:
-            return self.resolver(environ)
-        return None
-
-    def at_response(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
-        """The policy of a request whose app has started its response."""
-        if isinstance(self.resolver, ResponseResolver):
-            return self.resolver.at_response(environ)
-        return self.now(environ)
 
     @property
     def policies(self) -> list[tuple[str, CORSPolicy | None]]:
@@ -163,3 +164,17 @@ def build_plan(
             problems.extend(list(exc.problems))
     problems.raise_if_any()
     return Plan(policy.compiled if policy is not None else None, table, resolver)
+
+
+def _constant(policy: CompiledPolicy | None) -> Resolver:
+    def lookup(environ: WSGIEnvironment) -> CompiledPolicy | None:
+        return policy
+
+    return lookup
+
+
+def _by_path(routes: RouteTable) -> Resolver:
+    def lookup(environ: WSGIEnvironment) -> CompiledPolicy | None:
+        return routes.lookup(environ.get("PATH_INFO", ""))
+
+    return lookup

@@ -110,6 +110,9 @@ class EdgeCORS:
         self._options: dict[str, Any] = dict(options)
         self._policies: dict[str, CORSPolicy] = {}
         self._blueprints: dict[object, tuple[CORSPolicy | None, bool]] = {}
+        #: Counts changes of the named and blueprint policies (resolvers drop what they
+        #: remembered when it moves).
+        self.version = 0
         if app is not None:
             self.init_app(app)
 
@@ -139,6 +142,7 @@ class EdgeCORS:
                 warnings.simplefilter("ignore", EdgeCORSWarning)
                 built = built.replace(name=name)
         self._policies[name] = built
+        self.version += 1
         return built
 
     def get_policy(self, name: str, option: str = "policy") -> CORSPolicy:
@@ -195,6 +199,7 @@ class EdgeCORS:
             else:
                 chosen = _build_policy(given, options, "apply", default_name=blueprint.name)
             self._blueprints[blueprint] = (chosen, False)
+        self.version += 1
         return blueprint
 
     def blueprint_policy(self, blueprint: object) -> tuple[CORSPolicy | None, bool] | None:

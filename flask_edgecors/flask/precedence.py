@@ -19,7 +19,10 @@ __all__ = ["Effective", "PolicyRegistry", "effective_policy"]
 
 
 class PolicyRegistry(Protocol):
-    """The named and blueprint policies of an extension (:class:`~.extension.EdgeCORS`)."""
+    """The named and blueprint policies of an extension (:class:`~.extension.EdgeCORS`);
+    ``version`` changes whenever one is added or applied."""
+
+    version: int
 
     @property
     def policies(self) -> dict[str, CORSPolicy]: ...

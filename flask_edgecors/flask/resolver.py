@@ -32,7 +32,6 @@ import logging
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from flask import has_request_context, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
@@ -74,6 +73,8 @@ class Route(NamedTuple):
 
     endpoint: str | None
     methods: tuple[tuple[str, str], ...]
+    #: The methods ``endpoint`` serves there itself.
+    own: frozenset[str] = frozenset()
 
 
 _NO_ROUTE = Route(None, ())
@@ -96,17 +97,24 @@ class FlaskResolver(ResponseResolver):
         self._endpoints = -1  # len(app.view_functions) when the cache was filled
         self._narrowed: dict[tuple[CompiledPolicy, frozenset[str]], CompiledPolicy] = {}
         self._reported: set[str | None] = set()  # endpoints naming an unknown policy, logged
+        #: Endpoint -> compiled policy, valid for one version of the registry.
+        self._policies: dict[str | None, CompiledPolicy | None] = {}
+        self._version = -1
 
     # -- the middleware's questions ---------------------------------------------------------
 
     def at_response(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
-        """The policy of the endpoint Flask matched for this very request, if it did."""
-        if has_request_context() and request.environ is environ:
-            rule = request.url_rule
-            if rule is not None and rule.map is self._app.url_map:
-                return self.policy_of(rule.endpoint)
-            if rule is None and type(request.routing_exception) is NotFound:
-                return self.policy_of(None)
+        """The policy of the endpoint Flask matched for this very request, if it did.
+
+        Werkzeug puts the request object in ``environ["werkzeug.request"]`` (its documented
+        ``populate_request``, on by default); Flask's request carries the matched rule.
+        """
+        flask_request = environ.get("werkzeug.request")
+        rule = getattr(flask_request, "url_rule", None)
+        if rule is not None and rule.map is self._app.url_map:
+            return self.policy_of(rule.endpoint)
+        if rule is None and type(getattr(flask_request, "routing_exception", None)) is NotFound:
+            return self.policy_of(None)  # a plain 404: the app default
         return self.now(environ)
 
     def now(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
@@ -131,7 +139,20 @@ class FlaskResolver(ResponseResolver):
     # -- policies ---------------------------------------------------------------------------
 
     def policy_of(self, endpoint: str | None) -> CompiledPolicy | None:
-        """The compiled policy of ``endpoint`` (``None``: no route matched), precedence applied."""
+        """The compiled policy of ``endpoint`` (``None``: no route matched), precedence applied.
+
+        Remembered per endpoint until the extension's policies change (its ``version``): an
+        endpoint keeps its view and blueprints, and a view's decorators are read when it is
+        registered.
+        """
+        version = self._registry.version
+        if version != self._version:
+            self._policies.clear()
+            self._version = version
+        try:
+            return self._policies[endpoint]
+        except KeyError:
+            pass
         found = effective_policy(self._app, self._registry, self._default, endpoint)
         if found.unknown is not None and endpoint not in self._reported:
             self._reported.add(endpoint)
@@ -144,27 +165,32 @@ class FlaskResolver(ResponseResolver):
                 escape_for_log(repr(found.unknown)),
                 f" (did you mean {close[0]!r}?)" if close else "",
             )
-        return found.policy.compiled if found.policy is not None else None
+        compiled = found.policy.compiled if found.policy is not None else None
+        self._policies[endpoint] = compiled
+        return compiled
 
     def _narrow(
         self, environ: WSGIEnvironment, policy: CompiledPolicy, route: Route, requested: str
     ) -> CompiledPolicy:
         """``policy`` narrowed to the methods this preflight may advertise: those served at the
         URL by the same endpoint, or by another whose own policy would answer it too."""
-        methods = set()
-        for method, endpoint in route.methods:
-            if endpoint == route.endpoint or method == requested:
-                methods.add(method)
-                continue
-            other = self.policy_of(endpoint)
-            if other is not None and other.preflight(
-                environ.get("HTTP_ORIGIN"),  # type: ignore[arg-type]
-                method,
-                environ.get(ACRH_ENVIRON),
-                environ.get(ACRPN_ENVIRON),
-            ).allowed:
-                methods.add(method)
-        key = (policy, frozenset(methods))
+        methods = route.own
+        if len(route.own) != len(route.methods):  # several rules share the URL
+            advertised = set(route.own)
+            for method, endpoint in route.methods:
+                if endpoint == route.endpoint or method == requested:
+                    advertised.add(method)
+                    continue
+                other = self.policy_of(endpoint)
+                if other is not None and other.preflight(
+                    environ.get("HTTP_ORIGIN"),  # type: ignore[arg-type]
+                    method,
+                    environ.get(ACRH_ENVIRON),
+                    environ.get(ACRPN_ENVIRON),
+                ).allowed:
+                    advertised.add(method)
+            methods = frozenset(advertised)
+        key = (policy, methods)
         narrowed = self._narrowed.get(key)
         if narrowed is None:
             narrowed = policy.for_route_methods(methods)
@@ -212,7 +238,8 @@ class FlaskResolver(ResponseResolver):
             if each == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
                 continue  # Flask answers OPTIONS itself there: not a method the view serves
             served.append((each, rule.endpoint))
-        return Route(endpoint, tuple(served))
+        own = frozenset(method for method, owner in served if owner == endpoint)
+        return Route(endpoint, tuple(served), own)
 
     def _adapter(
         self, method: str, scheme: str, host: str, script: str, path: str
