@@ -1,30 +1,19 @@
 """CORS at the edge of any WSGI application: :class:`CORSMiddleware`.
 
-When to use it
-    In front of an API gateway or a legacy WSGI app, so that CORS is answered once, in one
-    place: preflights are answered here without calling the app, and every response of a
-    resource under a policy gets exactly the CORS headers the policy allows, whatever the app
-    (or a downstream service) set itself.
+In front of an API gateway or a legacy WSGI app, CORS is answered once, in one place:
+preflights without calling the app, and every response of a resource under a policy with
+exactly the CORS headers the policy allows, whatever the app set itself.  A wrong answer either
+breaks the browser app or lets another site read a user's data; the rules are in
+``docs/design.md``.  Example::
 
-What is at stake
-    A wrong answer either breaks the browser app ("works in Postman, fails in the browser") or
-    lets another site read a user's data.  The rules are the Fetch standard's, written down in
-    ``docs/design.md``.
-
-Example::
-
-    from flask_edgecors import CORSMiddleware, CORSPolicy
-
-    api = CORSPolicy(allow_origins=["https://app.example.com"],
-                     allow_headers=["Authorization", "Content-Type"], max_age=600)
+    api = CORSPolicy(allow_origins=["https://app.example.com"], max_age=600)
     app = CORSMiddleware(legacy_app, routes={"/api": api, "/api/internal": None})
 
-The request path, once per request: :func:`~.classify.classify` sorts the request (not CORS,
-preflight, actual); the :class:`~.plan.Plan` gives its policy; a preflight gets the preflight
-answer (:mod:`.preflight`) without the app; anything else runs the app through one
-``start_response`` wrapper that adds the policy's answer (:mod:`.compiled`); an exception out of
-the app before its response takes the one error path.  Decision events, report mode and
-``debug`` are checks on that path (:mod:`.events`), not copies of it.
+One request path: :func:`~.classify.classify` sorts the request; the :class:`~.plan.Plan` gives
+its policy; a preflight gets the preflight answer (:mod:`.preflight`, :mod:`.responses`)
+without the app; anything else runs the app through one ``start_response`` wrapper that adds
+the policy's answer (:mod:`.compiled`); an exception before the response takes the one error
+path.  Decision events, report mode and ``debug`` are checks on that path (:mod:`.events`).
 """
 
 from __future__ import annotations
@@ -45,7 +34,7 @@ from .errors import ConfigurationError, EdgeCORSWarning, Problems
 from .events import decision_for, emit, logger, offending_header, response_decision, wanted
 from .headers import ACRH_ENVIRON, ACRM_ENVIRON, ACRPN_ENVIRON
 from .logsafe import escape_for_log
-from .plan import Resolver, ResponseResolver, build_plan
+from .plan import Resolver, ResponseResolver, build_plan, reload_plan
 from .policy import POLICY_OPTIONS, CORSPolicy
 from .responses import DriftLog, error_response, merge_answer, preflight_response
 from .stacking import OWNER_KEY, find_inner_layers
@@ -202,17 +191,8 @@ class CORSMiddleware:
         """
         refuse_unknown_keywords("reload()", policy_options, POLICY_OPTIONS)
         with self._reload_lock:  # each broadening check compares with the plan it replaces
-            problems = Problems()
             try:
-                if policy is None and routes is None and resolver is None and not policy_options:
-                    if self._source is None:
-                        problems.add(
-                            "EC030", "policy", None, "reload() needs a new policy set",
-                            "pass a CORSPolicy, routes=... or keywords, or give source=",
-                        )
-                        problems.raise_if_any()
-                    routes = dict(self._source())  # type: ignore[misc]
-                new = build_plan(policy, routes, resolver, policy_options, problems)
+                new = reload_plan(self._source, policy, routes, resolver, policy_options)
             except ConfigurationError as exc:
                 logger.error(
                     "CORS reload refused, the previous policy set stays in force: %s",
@@ -369,13 +349,7 @@ class CORSMiddleware:
         been sent: the server then re-raises); otherwise nothing was sent and none is passed.
         """
         exc_info = sys.exc_info()
-        logger.error(
-            "unhandled exception in the wrapped app for %s %s; answering 500 with CORS headers",
-            escape_for_log(environ.get("REQUEST_METHOD", ""), 40),
-            escape_for_log(environ.get("PATH_INFO", "")),
-            exc_info=exc_info,
-        )
-        status, headers, body = error_response(answer)
+        status, headers, body = error_response(environ, answer, exc_info)
         try:
             start_response(status, headers, exc_info if started else None)
         finally:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from .compiled import CompiledPolicy
 
-__all__ = ["Plan", "Resolver", "ResponseResolver", "build_plan"]
+__all__ = ["Plan", "Resolver", "ResponseResolver", "build_plan", "reload_plan"]
 
 #: A resolver maps a request to the compiled policy that applies (``None``: no CORS here).
 Resolver = Callable[["WSGIEnvironment"], "CompiledPolicy | None"]
@@ -178,3 +178,24 @@ def _by_path(routes: RouteTable) -> Resolver:
         return routes.lookup(environ.get("PATH_INFO", ""))
 
     return lookup
+
+
+def reload_plan(
+    source: Callable[[], Mapping[str, CORSPolicy | None]] | None,
+    policy: CORSPolicy | None,
+    routes: Mapping[str, CORSPolicy | None] | None,
+    resolver: Resolver | ResponseResolver | None,
+    options: dict[str, Any],
+) -> Plan:
+    """The plan a reload swaps in: from the arguments, or (without any) from ``source``."""
+    problems = Problems()
+    if policy is None and routes is None and resolver is None and not options:
+        if source is None:
+            problems.add(
+                "EC030", "policy", None, "reload() needs a new policy set",
+                "pass a CORSPolicy, routes=... or keywords, or give source=",
+            )
+            problems.raise_if_any()
+        else:
+            routes = dict(source())
+    return build_plan(policy, routes, resolver, options, problems)

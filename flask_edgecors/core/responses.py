@@ -21,6 +21,9 @@ from .logsafe import escape_for_log
 from .preflight import PREFLIGHT_VARY_HEADER
 
 if TYPE_CHECKING:
+    from _typeshed import OptExcInfo
+    from _typeshed.wsgi import WSGIEnvironment
+
     from .preflight import PreflightResult
 
 __all__ = ["DriftLog", "error_response", "merge_answer", "preflight_response"]
@@ -54,8 +57,17 @@ def preflight_response(result: PreflightResult, debug_text: str | None) -> Respo
     return "403 Forbidden", [_PLAIN, _PREFLIGHT_VARY, debug, length], body
 
 
-def error_response(answer: tuple[Header, ...]) -> Response:
-    """The plain 500 for an app that raised before its response, carrying the CORS answer."""
+def error_response(
+    environ: WSGIEnvironment, answer: tuple[Header, ...], exc_info: OptExcInfo
+) -> Response:
+    """The plain 500 for an app that raised before its response, carrying the CORS answer;
+    the exception is logged (request-derived values escaped)."""
+    logger.error(
+        "unhandled exception in the wrapped app for %s %s; answering 500 with CORS headers",
+        escape_for_log(environ.get("REQUEST_METHOD", ""), 40),
+        escape_for_log(environ.get("PATH_INFO", "")),
+        exc_info=exc_info,
+    )
     extra, vary = split_vary(answer)
     headers: list[Header] = [_PLAIN, ("Content-Length", str(len(_ERROR_BODY))), *extra]
     if vary:
