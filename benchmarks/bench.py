@@ -317,18 +317,21 @@ def render_markdown(result: dict[str, Any]) -> str:
         value = "-" if t["measured"] is None else f"{t['measured']:.3f}"
         lines.append(f"| {t['target']} | {value} | {t['limit']:.3g} | **{verdict(t)}** |")
     if "server" in result:
-        s = result["server"]
         from benchmarks.server import SERVER_CONTESTANTS, SERVER_KINDS
 
+        s = result["server"]
         lines += ["", f"Real server ({s['server']}, load: {s['tool']} with {s['connections']} "
-                  f"connections; requests/s, median of {s['rounds']} × {s['seconds']:.0f} s; "
-                  "× bare Flask in parentheses):", "",
+                  f"connections, median of {s['rounds']} × {s['seconds']:.0f} s; × bare Flask "
+                  "in parentheses):", "",
                   "| | " + " | ".join(SERVER_CONTESTANTS.values()) + " |",
                   "|---" * (len(SERVER_CONTESTANTS) + 1) + "|"]
-        for label in SERVER_KINDS:
-            lines.append(f"| {label} | " + " | ".join(
-                f"{s['rps'][f'{n}/{label}']:.0f} ({s['ratio'][f'{n}/{label}']:.2f})"
-                for n in SERVER_CONTESTANTS) + " |")
+        for title, figures, ratios in (("requests/s", "rps", "ratio"),
+                                       ("requests per worker CPU-second", "per_cpu_second",
+                                        "per_cpu_ratio")):
+            for label in SERVER_KINDS if s[figures] else ():
+                lines.append(f"| {label}, {title} | " + " | ".join(
+                    f"{s[figures][f'{n}/{label}']:.0f} ({s[ratios][f'{n}/{label}']:.2f})"
+                    for n in SERVER_CONTESTANTS) + " |")
     return "\n".join(lines) + "\n"
 
 
