@@ -154,6 +154,8 @@ def build_tasks(contestants: list[Contestant]) -> list[Task]:
 # -- targets ----------------------------------------------------------------------------------
 
 Medians = dict[tuple[str, str], float]
+#: The clock of a run, as the JSON names it and as the report says it.
+CLOCKS = {"thread_cpu": "thread CPU time", "wall": "wall-clock time"}
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -248,7 +250,7 @@ def _cell(med: Medians, name: str, base: str, kind: str) -> str:
 def print_report(tasks: list[Task], med: Medians, tgt: list[dict[str, Any]],
                  elapsed: float) -> None:
     flagged = {(t.contestant.name, t.kind) for t in tasks if t.problems}
-    clock = "wall clock" if CLOCK[0] is time.perf_counter_ns else "thread CPU time"
+    clock = CLOCKS["wall" if CLOCK[0] is time.perf_counter_ns else "thread_cpu"]
     print(f"\nflask_edgecors benchmark: Python {platform.python_version()} "
           f"({platform.python_implementation()}), {os.cpu_count()} CPUs, "
           f"{len(tasks[0].runner.samples)} rounds, {elapsed:.1f} s\n"
@@ -292,7 +294,7 @@ def render_markdown(result: dict[str, Any]) -> str:
     """The figures of one run as Markdown tables (for benchmarks/README.md)."""
     med: Medians = {(r["contestant"], r["kind"]): r["median_ns"] for r in result["rows"]}
     lines = [f"Python {result['python']}, {result['cpus']} CPUs, {result['rounds']} rounds; "
-             f"median {result['clock'].replace('_', ' ')} time per call in µs, overhead over "
+             f"median {CLOCKS[result['clock']]} per call in µs, overhead over "
              "the bare app of the family in parentheses.", ""]
     for title, wanted, peer, ours in FAMILIES.values():
         names = [n for n in wanted if any(key[0] == n for key in med)]
