@@ -31,7 +31,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -47,6 +47,9 @@ from benchmarks.kinds import (  # noqa: E402
     environ_of,
     vary_problems,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 FLOOR = "floor layer"
 MIDDLEWARE = "CORSMiddleware"
@@ -66,13 +69,13 @@ class Contestant:
     vary: bool = False
     cors: bool = True  # whether it answers CORS at all (the floor does not)
     origin: str = apps.APP_ORIGIN  # the allowed origin its requests carry
-    note: str = ""
 
 
 ALL_KINDS = tuple(k.name for k in KINDS)
 
 
-def _both(build: Any) -> dict[str, WSGIApp]:
+def _both(build: Callable[[bool], WSGIApp]) -> dict[str, WSGIApp]:
+    """Both builds of a contestant: without credentials ("pub") and with ("cred")."""
     return {variant: build(variant == "cred") for variant in ("pub", "cred")}
 
 
@@ -85,19 +88,18 @@ def build_contestants() -> list[Contestant]:
                    "wsgi bare"),
         Contestant("wsgi", MIDDLEWARE, _both(lambda c: apps.wrap_edgecors(bare, c)), ALL_KINDS,
                    "wsgi bare", vary=True),
+        # floor.py's minimal correct layer (closure, fresh list, name scan, Vary: Origin).
         Contestant("wsgi", FLOOR, {"pub": FloorLayer(bare)}, ("no_origin",), "wsgi bare",
-                   vary=True, cors=False,
-                   note="floor.py's minimal correct layer: closure, fresh list, name scan, "
-                        "Vary: Origin"),
+                   vary=True, cors=False),
         Contestant("flask", "flask bare", {"pub": bare_flask, "cred": bare_flask}, ALL_KINDS,
                    None, cors=False),
         Contestant("flask", "flask-cors", _both(apps.flask_with_flask_cors), ALL_KINDS,
                    "flask bare"),
         Contestant("flask", EXTENSION, _both(apps.flask_with_edgecors), ALL_KINDS, "flask bare",
                    vary=True),
+        # For context: CORSMiddleware on app.wsgi_app, the layer EdgeCORS installs.
         Contestant("flask", "flask+CORSMiddleware", _both(apps.flask_with_middleware),
-                   ALL_KINDS, "flask bare", vary=True,
-                   note="CORSMiddleware on app.wsgi_app, for context"),
+                   ALL_KINDS, "flask bare", vary=True),
     ]
     # Origin-list scale: the matching origin is the one configured last.
     for n in (1, 100, 10_000):
