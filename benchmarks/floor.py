@@ -2,13 +2,13 @@
 
 Run from the repository root::
 
-    python benchmarks/floor.py                # the ladder (about 10 s)
+    python benchmarks/floor.py                # the ladder (a few seconds)
     python benchmarks/floor.py --cprofile     # plus a cProfile of the allowed-GET path of
                                               # CORSMiddleware and of EdgeCORS
     python benchmarks/floor.py --flask        # plus the ladder in front of a Flask app, and
                                               # EdgeCORS on distinct URLs (no URL-keyed cache hit)
     python benchmarks/floor.py --instructions # CPU instructions per request under callgrind
-                                              # (valgrind; repeatable, about 3 minutes)
+                                              # (valgrind; repeatable, a few minutes)
 
 Each rung adds one thing every header-injecting WSGI layer must do in Python, and no CORS work:
 
