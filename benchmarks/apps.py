@@ -13,14 +13,7 @@ WSGI family: a bare WSGI app, the same app under ``wsgicors.CORS`` and under ``C
 Flask family: a bare Flask app with a few routes, the same app with ``flask_cors.CORS``, with
 ``EdgeCORS`` (when the Flask layer is installed) and with ``CORSMiddleware`` on ``app.wsgi_app``.
 
-With the C accelerator (``flask_edgecors.middleware.SPEEDUPS``), ``CORSMiddleware`` and
-``EdgeCORS`` run their armed per-request path in C.  ``wrap_edgecors_pure`` and
-``flask_with_edgecors_pure`` build the same layers on the pure-Python reference path in the same
-process (a subclass whose ``__call__`` is ``CORSMiddleware._wsgi_call``: a Python-level
-``__call__`` takes the place of the C type's call slot); ``start_response_type`` shows which
-path a layer really takes.
-
-``server_app(name)`` returns one WSGI contestant for the real-server mode
+``server_app(name)`` returns one Flask contestant for the real-server mode
 (``gunicorn 'benchmarks.apps:server_app("edgecors")'``).
 """
 
@@ -28,10 +21,12 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from benchmarks.harness import WSGIApp
 
 APP_ORIGIN = "https://app.example.com"
 ORIGINS = [APP_ORIGIN, "https://admin.example.com"]
@@ -78,7 +73,7 @@ def wrap_edgecors(app: WSGIApp, credentials: bool, origins: list[str] | None = N
 
 def wrap_wsgicors(app: WSGIApp, credentials: bool, origins: list[str] | None = None) -> WSGIApp:
     """wsgicors, configured through its dict of policy options (see its README)."""
-    from wsgicors import CORS
+    from wsgicors import CORS  # type: ignore[import-untyped]
 
     cfg = {
         "policy": "api",
@@ -90,64 +85,6 @@ def wrap_wsgicors(app: WSGIApp, credentials: bool, origins: list[str] | None = N
         "api_credentials": "true" if credentials else "false",
     }
     return CORS(app, cfg)  # type: ignore[no-any-return]
-
-
-_PURE: dict[type[Any], type[Any]] = {}
-
-
-def pure_class(cls: type[Any]) -> type[Any]:
-    """``cls`` (``CORSMiddleware`` or a subclass) on the pure-Python path: ``__call__`` is the
-    reference ``CORSMiddleware._wsgi_call``.  No ``__slots__``, nothing added: the instance
-    layout is ``cls``'s, so an existing layer can take this class (``__class__`` assignment)."""
-    from flask_edgecors.core.middleware import CORSMiddleware
-
-    if cls not in _PURE:
-        _PURE[cls] = type(f"Pure{cls.__name__}", (cls,), {
-            "__call__": CORSMiddleware._wsgi_call, "__module__": __name__,
-            "__doc__": f"{cls.__name__} on the pure-Python reference path (benchmark context).",
-        })
-    return _PURE[cls]
-
-
-def wrap_edgecors_pure(app: WSGIApp, credentials: bool,
-                       origins: list[str] | None = None) -> WSGIApp:
-    """``CORSMiddleware`` on the pure-Python path, even with the C accelerator built."""
-    from flask_edgecors import CORSMiddleware
-
-    pure = pure_class(CORSMiddleware)
-    return pure(app, edgecors_policy(credentials, origins))  # type: ignore[no-any-return]
-
-
-def _ignore_start_response(status: str, headers: list[Any], exc_info: Any = None) -> Any:
-    return None
-
-
-def start_response_type(layer: Any, app: WSGIApp, environ: dict[str, Any]) -> str:
-    """The type of the ``start_response`` the app behind ``layer`` (a ``CORSMiddleware``, or
-    ``app`` itself, or the one in front of it) receives on the second of two calls of ``app``
-    (the first arms the layer):
-    ``flask_edgecors._speedups.Injector`` on the C path, a Python function on the pure path.
-    ``layer.app`` is wrapped for the two calls and restored."""
-    inner = layer.app
-    seen: list[str] = []
-
-    def probe(env: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        kind = type(start_response)
-        seen.append(f"{kind.__module__}.{kind.__qualname__}")
-        return inner(env, start_response)  # type: ignore[no-any-return]
-
-    layer.app = probe
-    try:
-        for _ in range(2):
-            result = app(environ.copy(), _ignore_start_response)
-            for _chunk in result:
-                pass
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-    finally:
-        layer.app = inner
-    return seen[-1] if seen else "(the app was not called)"
 
 
 # -- Flask contestants ------------------------------------------------------------------------
@@ -210,20 +147,6 @@ def flask_with_edgecors(credentials: bool) -> Any:
         max_age=MAX_AGE,
         allow_credentials=credentials,
     )
-    return app
-
-
-def flask_with_edgecors_pure(credentials: bool) -> Any:
-    """``EdgeCORS`` whose middleware (``app.wsgi_app``) runs the pure-Python path: the layer
-    ``EdgeCORS`` installed is given the pure subclass of its own class (same layout, same state,
-    only ``__call__`` differs)."""
-    from flask_edgecors.core.middleware import CORSMiddleware
-
-    app = flask_with_edgecors(credentials)
-    layer = app.wsgi_app
-    if not isinstance(layer, CORSMiddleware):
-        raise TypeError(f"EdgeCORS installed {type(layer).__name__}, not a CORSMiddleware")
-    layer.__class__ = pure_class(type(layer))
     return app
 
 
@@ -292,11 +215,12 @@ def make_environ(method: str, path: str, headers: dict[str, str]) -> dict[str, A
 
 
 def server_app(name: str) -> WSGIApp:
-    """One WSGI contestant for gunicorn: ``bare``, ``edgecors`` or ``wsgicors``."""
-    if name == "bare":
-        return bare_wsgi
-    if name == "edgecors":
-        return wrap_edgecors(bare_wsgi, credentials=False)
-    if name == "wsgicors":
-        return wrap_wsgicors(bare_wsgi, credentials=False)
-    raise ValueError(f"unknown server contestant {name!r}")
+    """One Flask contestant for gunicorn: ``flask`` (bare), ``edgecors`` or ``flask-cors``."""
+    builders: dict[str, Callable[[], WSGIApp]] = {
+        "flask": make_flask,
+        "edgecors": lambda: flask_with_edgecors(credentials=False),
+        "flask-cors": lambda: flask_with_flask_cors(credentials=False),
+    }
+    if name not in builders:
+        raise ValueError(f"unknown server contestant {name!r}: one of {sorted(builders)}")
+    return builders[name]()

@@ -1,23 +1,27 @@
-"""Where the time of CORSMiddleware goes: a ladder of ever more complete middlewares.
+"""Where the time of CORSMiddleware goes: a ladder of ever more complete WSGI layers.
 
 Run from the repository root::
 
-    python benchmarks/floor.py                # the ladder (about 10 s)
-    python benchmarks/floor.py --cprofile     # plus a cProfile of the allowed-GET path (both)
-    python benchmarks/floor.py --flask        # plus the same ladder in front of a Flask app, and
+    python benchmarks/floor.py                # the ladder (a few seconds)
+    python benchmarks/floor.py --cprofile     # plus a cProfile of the allowed-GET path of
+                                              # CORSMiddleware and of EdgeCORS
+    python benchmarks/floor.py --flask        # plus the ladder in front of a Flask app, and
                                               # EdgeCORS on distinct URLs (no URL-keyed cache hit)
     python benchmarks/floor.py --instructions # CPU instructions per request under callgrind
-                                              # (valgrind; repeatable, about 3 minutes)
+                                              # (valgrind; repeatable, a few minutes)
 
-Each rung adds one thing every header-injecting WSGI middleware must do *in Python*, so the
-differences show the floor of a pure-Python middleware on this interpreter and machine (the
-reason the armed path has a C twin, ``flask_edgecors._speedups``).  Then the installed
-``CORSMiddleware`` (the C accelerator when it is built and not switched off by
-``EDGECORS_NO_SPEEDUPS``) and the same layer on the pure-Python reference path
-(``CORSMiddleware._wsgi_call``, built in the same process), as separate rows: the pure row is to
-be read against rung 4, the C row against rung 1 (the C path does the same work as rungs 2-4,
-but without a Python frame for ``start_response``).  Same method as bench.py: prebuilt environ
-copied per call, no-op start_response, interleaved rounds, medians.
+Each rung adds one thing every header-injecting WSGI layer must do in Python, and no CORS work:
+
+1. an object whose ``__call__`` calls the app (the cost of being a layer at all);
+2. a per-request ``start_response`` closure (PEP 3333's only injection point);
+3. a fresh header list (the app's list is never mutated, docs/design.md);
+4. a scan of the header names, ``Vary: Origin`` added or merged: :class:`FloorLayer`.
+
+Rung 4 is the *floor*: the least a correct CORS layer does on a request without ``Origin``,
+since such a response must still carry ``Vary: Origin`` (docs/design.md, "Vary").
+``bench.py`` imports :class:`FloorLayer` and times it in its own rounds, beside
+``CORSMiddleware``, for the no-Origin target (``CORSMiddleware`` overhead ≤ 1.3 × the floor's).
+Same method as bench.py (:mod:`benchmarks.harness`).
 
 ``--instructions`` counts instructions instead of time (``valgrind --tool=callgrind``, whose
 "Collected" total is the same from run to run within a few hundred instructions): each
@@ -32,6 +36,7 @@ import argparse
 import cProfile
 import gc
 import pstats
+import random
 import statistics
 import sys
 import time
@@ -46,9 +51,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import apps  # noqa: E402
-from benchmarks.bench import _noop_start_response  # noqa: E402
+from benchmarks.harness import Runner, WSGIApp, measure, noop_start_response  # noqa: E402
 
-_VARY = (("Vary", "Origin"),)
+__all__ = ["Copied", "FloorLayer", "PassThrough", "Wrapped"]
+
+_VARY_ORIGIN = ("Vary", "Origin")
 
 
 class PassThrough:
@@ -72,95 +79,96 @@ class Wrapped(PassThrough):
 
 
 class Copied(PassThrough):
-    """Rung 3: plus a fresh header list with one header appended."""
+    """Rung 3: plus a fresh header list, ``Vary: Origin`` appended (blindly)."""
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         def wrapped(status: str, headers: list[Any], exc_info: Any = None) -> Any:
-            return start_response(status, [*headers, *_VARY], exc_info)
+            return start_response(status, [*headers, _VARY_ORIGIN], exc_info)
 
         return self.app(environ, wrapped)
 
 
-class Scanned(PassThrough):
-    """Rung 4: plus a look at each header name (needed to merge Vary and strip upstream CORS)."""
+class FloorLayer(PassThrough):
+    """Rung 4, the floor: a minimal *correct* header-injecting layer.
+
+    A fresh list with ``Vary: Origin`` added, after a scan of the names: when the app set a
+    ``Vary`` of its own, ``Origin`` is merged into it (never a second, conflicting answer).
+    """
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        def wrapped(status: str, headers: list[Any], exc_info: Any = None) -> Any:
+        def floor_start_response(status: str, headers: list[Any], exc_info: Any = None) -> Any:
             for name, _ in headers:
-                if not name or name[0] in "aAvV":
-                    break
-            else:
-                return start_response(status, [*headers, *_VARY], exc_info)
-            return start_response(status, list(headers), exc_info)
+                if name[:1] in "vV":  # the app varies on something itself: merge
+                    return start_response(status, _merge_vary_origin(headers), exc_info)
+            return start_response(status, [*headers, _VARY_ORIGIN], exc_info)
 
-        return self.app(environ, wrapped)
+        return self.app(environ, floor_start_response)
 
 
-def speedups() -> bool:
-    from flask_edgecors.middleware import SPEEDUPS
+def _merge_vary_origin(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``headers`` (copied) with ``Origin`` in ``Vary`` unless a ``Vary`` already covers it."""
+    tokens = {
+        token.strip().lower()
+        for name, value in headers
+        if name.lower() == "vary"
+        for token in value.split(",")
+    }
+    out = list(headers)
+    if not tokens & {"origin", "*"}:
+        out.append(_VARY_ORIGIN)
+    return out
 
-    return SPEEDUPS
+
+# -- the ladder -------------------------------------------------------------------------------
+
+KINDS = {
+    "no Origin": {},
+    "allowed GET": {"Origin": apps.APP_ORIGIN},
+}
 
 
-C_ROW = "CORSMiddleware (C accelerator)"
-PURE_ROW = "CORSMiddleware (pure Python)"
-
-
-def wsgi_contestants() -> dict[str, Any]:
+def wsgi_contestants() -> dict[str, WSGIApp]:
     bare = apps.bare_wsgi
-    contestants: dict[str, Any] = {
+    return {
         "bare WSGI app": bare,
         "1 pass-through layer": PassThrough(bare),
         "2 + start_response closure": Wrapped(bare),
         "3 + fresh header list": Copied(bare),
-        "4 + header-name scan": Scanned(bare),
+        "4 + name scan (the floor)": FloorLayer(bare),
+        "CORSMiddleware": apps.wrap_edgecors(bare, False),
+        "wsgicors": apps.wrap_wsgicors(bare, False),
     }
-    if speedups():
-        contestants[C_ROW] = apps.wrap_edgecors(bare, False)
-    contestants[PURE_ROW] = apps.wrap_edgecors_pure(bare, False)
-    contestants["wsgicors"] = apps.wrap_wsgicors(bare, False)
-    return contestants
 
 
-def ladder(rounds: int) -> None:
-    if not speedups():
-        print("C accelerator NOT in use (not built, or EDGECORS_NO_SPEEDUPS set): no C row")
-    contestants = wsgi_contestants()
-    kinds = {kind: apps.make_environ("GET", apps.PATH, headers)
-             for kind, headers in KINDS.items()}
-    sr = _noop_start_response
-    samples: dict[tuple[str, str], list[float]] = {}
-    n = 20_000
-    for _ in range(rounds):
-        gc.collect()
-        gc.disable()
-        for kind, environ in kinds.items():
-            copy = environ.copy
-            for name, app in contestants.items():
-                t0 = time.thread_time_ns()
-                for _i in range(n):
-                    for _chunk in app(copy(), sr):
-                        pass
-                samples.setdefault((name, kind), []).append((time.thread_time_ns() - t0) / n)
-        gc.enable()
-    print(f"{'median ns per call (over bare)':34}" + "".join(f"{k:>22}" for k in kinds))
-    for name in contestants:
+def _print_table(title: str, names: list[str], kinds: list[str],
+                 runners: dict[tuple[str, str], Runner], unit: float, fmt: str) -> None:
+    print(f"\n{title:34}" + "".join(f"{k:>22}" for k in kinds))
+    for name in names:
         line = f"{name:34}"
         for kind in kinds:
-            value = statistics.median(samples[(name, kind)])
-            base = statistics.median(samples[("bare WSGI app", kind)])
-            line += f"{value:>12.0f} ({value - base:+6.0f})"
+            value = runners[(name, kind)].median / unit
+            base = runners[(names[0], kind)].median / unit
+            line += f"{value:>12{fmt}} ({value - base:+7{fmt}})"
         print(line)
-    print("rungs 1-4 do no CORS work at all: rung 4 is the floor of any pure-Python middleware\n"
-          "that injects headers through start_response, passes a fresh list and merges Vary\n"
-          "correctly. The C row does that work (and the CORS work) in C: read it against rung 1.")
 
 
-def flask_ladder(rounds: int) -> None:
+def ladder(rounds: int, batch_ms: float) -> None:
+    contestants = wsgi_contestants()
+    runners = {
+        (name, kind): Runner(app, apps.make_environ("GET", apps.PATH, headers))
+        for name, app in contestants.items()
+        for kind, headers in KINDS.items()
+    }
+    measure(list(runners.values()), rounds, batch_ms)
+    _print_table("median ns per call (over bare)", list(contestants), list(KINDS), runners,
+                 1, ".0f")
+    print("rungs 1-4 do no CORS work: rung 4 is the floor of a correct pure-Python layer that\n"
+          "injects headers through start_response (fresh list, Vary: Origin merged). Read\n"
+          "CORSMiddleware against rung 4; wsgicors adds nothing at all without Origin.")
+
+
+def flask_ladder(rounds: int, batch_ms: float) -> None:
     """The same rungs in front of a Flask app (``app.wsgi_app`` wrapped), allowed GET."""
-    import random
-
-    from benchmarks.bench import _timer
 
     def wrapped(layer: Callable[[Any], Any] | None) -> Any:
         app = apps.make_flask()
@@ -171,54 +179,29 @@ def flask_ladder(rounds: int) -> None:
     contestants = {
         "bare Flask app": wrapped(None),
         "1 pass-through layer": wrapped(PassThrough),
-        "2 + start_response closure": wrapped(Wrapped),
-        "3 + fresh header list": wrapped(Copied),
-        "4 + header-name scan": wrapped(Scanned),
+        "4 the floor": wrapped(FloorLayer),
+        "CORSMiddleware on wsgi_app": apps.flask_with_middleware(False),
+        "EdgeCORS": apps.flask_with_edgecors(False),
     }
-    if speedups():
-        contestants["CORSMiddleware (C)"] = apps.flask_with_middleware(False)
-    pure_mw = apps.make_flask()
-    pure_mw.wsgi_app = apps.wrap_edgecors_pure(pure_mw.wsgi_app, False)
-    contestants["CORSMiddleware (pure Python)"] = pure_mw
-    if speedups():
-        contestants["EdgeCORS (C)"] = apps.flask_with_edgecors(False)
-    contestants["EdgeCORS (pure Python)"] = apps.flask_with_edgecors_pure(False)
     environ = apps.make_environ("GET", apps.PATH, {"Origin": apps.APP_ORIGIN})
-    runs = {name: _timer(app, environ, True) for name, app in contestants.items()}
-    for run in runs.values():
-        run(100)
-    samples: dict[str, list[float]] = {name: [] for name in runs}
-    rng = random.Random(7)
-    order = list(runs)
-    for _ in range(rounds * 3):
-        rng.shuffle(order)
-        gc.collect()
-        gc.disable()
-        for name in order:
-            samples[name].append(runs[name](60))
-        gc.enable()
-    base = statistics.median(samples["bare Flask app"])
-    print(f"\n{'in front of Flask, allowed GET':34}{'median µs':>12}{'over bare':>12}")
-    for name in runs:
-        value = statistics.median(samples[name])
-        print(f"{name:34}{value / 1000:>12.2f}{(value - base) / 1000:>+12.2f} "
-              f"({(value - base) / base:+.1%})")
+    runners = {(name, "allowed GET"): Runner(app, environ) for name, app in contestants.items()}
+    measure(list(runners.values()), rounds * 3, batch_ms)
+    _print_table("in front of Flask, µs (over bare)", list(contestants), ["allowed GET"],
+                 runners, 1000, ".2f")
 
 
 def flask_distinct_urls(rounds: int) -> None:
     """Allowed GETs to ever new URLs (``/api/items/0``, ``/1``, ...), as real REST traffic is:
     a URL-keyed cache misses on every one.  ``EdgeCORS`` reads the policy from the endpoint
-    Flask matched; "URL resolution" is the same extension resolving every request's policy from
-    its URL before dispatch (the design before, still used for preflights)."""
-    import random
-
-    from flask_edgecors.core.plan import build_plan
-    from flask_edgecors.flask.extension import get_state
+    Flask matched; "URL resolution" is the same app with ``CORSMiddleware`` given the
+    extension's resolver as a plain callable, so each request's policy is found from its URL
+    before dispatch (a second URL match)."""
+    from flask_edgecors import CORSMiddleware
+    from flask_edgecors.flask.state import get_state
 
     eager = apps.flask_with_edgecors(False)
     state = get_state(eager)
-    # Swap in a plan whose resolver answers from the URL only (never a LatePolicy).
-    state.middleware._plan = build_plan(None, None, state.resolver.resolve_now, {})
+    eager.wsgi_app = CORSMiddleware(state.middleware.app, resolver=state.resolver.now)
     contestants = {
         "bare Flask app": apps.make_flask(),
         "EdgeCORS": apps.flask_with_edgecors(False),
@@ -229,7 +212,7 @@ def flask_distinct_urls(rounds: int) -> None:
         apps.make_environ("GET", f"/api/items/{n}", {"Origin": apps.APP_ORIGIN})
         for n in range(count)
     ]
-    sr = _noop_start_response
+    sr = noop_start_response
     samples: dict[str, list[float]] = {name: [] for name in contestants}
     rng = random.Random(11)
     order = list(contestants)
@@ -258,33 +241,58 @@ def flask_distinct_urls(rounds: int) -> None:
               f"({(value - base) / base:+.1%})")
 
 
-def profile_allowed_get() -> None:
-    """cProfile of 200,000 allowed GETs through each path.  On the C path the profiler sees
-    only the Python functions still called (the app, and the no-op ``start_response`` the C
-    wrapper calls); on the pure path it sees ``_wsgi_call`` and its closure."""
-    environ = apps.make_environ("GET", apps.PATH, {"Origin": apps.APP_ORIGIN})
-    sr = _noop_start_response
-    layers = {PURE_ROW: apps.wrap_edgecors_pure(apps.bare_wsgi, False)}
-    if speedups():
-        layers = {C_ROW: apps.wrap_edgecors(apps.bare_wsgi, False), **layers}
-    for name, app in layers.items():
-        def loop(app: Any = app) -> None:
-            copy = environ.copy
-            for _ in range(200_000):
-                for _chunk in app(copy(), sr):
-                    pass
+# -- cProfile ---------------------------------------------------------------------------------
 
-        print(f"\n== cProfile, 200,000 allowed GETs: {name} ==")
+
+def profile_allowed_get(others: int = 4) -> None:
+    """cProfile of allowed GETs through ``CORSMiddleware`` (on the bare WSGI app) and
+    ``EdgeCORS`` (on the Flask app): Python calls per request, every function of
+    flask_edgecors with its own time, and the busiest other functions.  The profiler's own
+    cost per call inflates functions that are called often: read the call counts, and the own
+    times as an order and a share, not as the time without the profiler."""
+    environ = apps.make_environ("GET", apps.PATH, {"Origin": apps.APP_ORIGIN})
+    sr = noop_start_response
+    layers = {
+        "CORSMiddleware, bare WSGI app": (apps.wrap_edgecors(apps.bare_wsgi, False), 200_000),
+        "EdgeCORS, Flask app": (apps.flask_with_edgecors(False), 10_000),
+    }
+    for name, (app, count) in layers.items():
+        def loop(app: Any = app, count: int = count) -> None:
+            copy = environ.copy
+            for _ in range(count):
+                result = app(copy(), sr)
+                for _chunk in result:
+                    pass
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+
+        loop(count=100)  # warm up: first-call paths out of the profile
         profiler = cProfile.Profile()
         profiler.runcall(loop)
-        stats = pstats.Stats(profiler)
-        stats.sort_stats("tottime").print_stats(8)
+        # pstats' raw table: (file, line, name) -> (primitive calls, calls, own, cumulative, ..)
+        raw: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+        functions = sorted(
+            ((where, row[1], row[2]) for where, row in raw.items()
+             if not where[0].endswith("floor.py")),
+            key=lambda item: -item[2],
+        )
+        total = sum(own for _, _, own in functions)
+        ours = [item for item in functions if "flask_edgecors" in item[0][0]]
+        own_ours = sum(own for _, _, own in ours)
+        calls = sum(ncalls for _, ncalls, _ in functions)
+        print(f"\n== cProfile, {count:,} allowed GETs: {name} ==\n"
+              f"{calls / count:.1f} Python-visible calls per request; flask_edgecors holds "
+              f"{own_ours / total:.0%} of the own time ({own_ours / count * 1e6:.2f} of "
+              f"{total / count * 1e6:.2f} µs per request under the profiler)")
+        print(f"{'calls/req':>10}{'own µs/req':>12}  function")
+        rest = [item for item in functions if item not in ours][:others]
+        for (file, line, func), ncalls, own in [*ours, *rest]:
+            where = f"{Path(file).name}:{line}" if line else "built-in"
+            print(f"{ncalls / count:>10.2f}{own / count * 1e6:>12.3f}  {func} ({where})")
 
 
-KINDS = {
-    "no Origin": {},
-    "allowed GET": {"Origin": apps.APP_ORIGIN},
-}
+# -- instructions (callgrind) -----------------------------------------------------------------
 
 
 def loop_child(name: str, kind: str, n: int) -> None:
@@ -292,7 +300,7 @@ def loop_child(name: str, kind: str, n: int) -> None:
     app = wsgi_contestants()[name]
     environ = apps.make_environ("GET", apps.PATH, KINDS[kind])
     copy = environ.copy
-    sr = _noop_start_response
+    sr = noop_start_response
     for _ in range(200 + n):
         for _chunk in app(copy(), sr):
             pass
@@ -337,7 +345,9 @@ def instructions(short: int = 2_000, long: int = 12_000) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description="the cost ladder of a WSGI middleware")
     parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--batch-ms", type=float, default=8.0)
+    parser.add_argument("--cprofile", action="store_true",
+                        help="also a cProfile of the allowed-GET path")
     parser.add_argument("--flask", action="store_true", help="also the ladder in front of Flask")
     parser.add_argument("--instructions", action="store_true",
                         help="also instructions per request under valgrind's callgrind")
@@ -347,9 +357,9 @@ def main() -> int:
     if args.loop:
         loop_child(args.loop[0], args.loop[1], int(args.loop[2]))
         return 0
-    ladder(args.rounds)
+    ladder(args.rounds, args.batch_ms)
     if args.flask:
-        flask_ladder(args.rounds)
+        flask_ladder(args.rounds, args.batch_ms)
         flask_distinct_urls(args.rounds)
     if args.cprofile:
         profile_allowed_get()
