@@ -96,8 +96,9 @@ class DirectCallProbe:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "GET":
-            return json_response(start_response, "405 Method Not Allowed", {"error": "GET only"},
-                         [("Allow", "GET")])
+            return json_response(
+                start_response, "405 Method Not Allowed", {"error": "GET only"}, [("Allow", "GET")]
+            )
         origin = parse_qs(environ.get("QUERY_STRING", "")).get("origin", [""])[0]
         if origin not in self.origins:
             return json_response(start_response, "400 Bad Request", {
