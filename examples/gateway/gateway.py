@@ -12,7 +12,8 @@ headers (``Authorization``, ``Cookie``, ``X-Correlation-Id``, ``Content-Type``, 
 adds ``X-Forwarded-*``, and returns the service's status and end-to-end response headers
 (``Set-Cookie`` included); hop-by-hop headers are dropped both ways (RFC 9110 §7.6.1).
 
-``GET /_edge/stats`` reports what the gateway and the services saw (demo introspection).
+``GET /_edge/stats`` reports what the gateway (:mod:`.edge_stats`) and the services saw (demo
+introspection).
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ import json
 import re
 import threading
 import uuid
-from collections import Counter, deque
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from flask_edgecors import CORSMiddleware, CORSPolicy, Decision
-from flask_edgecors.core.decision import Kind
+from flask_edgecors import CORSMiddleware, CORSPolicy
+
+from .edge_stats import EdgeStats
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 
     from flask_edgecors.config import PolicySet
 
-__all__ = ["EdgeStats", "Gateway", "build_gateway"]
+__all__ = ["EdgeStats", "Gateway", "build_gateway", "json_response"]
 
 HOP_BY_HOP = frozenset(
     {
@@ -54,62 +56,6 @@ HOP_BY_HOP = frozenset(
 MAX_BODY = 1 << 20
 _CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
-_MAX_KEYS = 10_000  # origins and paths come from requests: bound the counters
-
-
-class EdgeStats:
-    """What the gateway's CORS edge decided: an ``on_decision`` callback with counters."""
-
-    def __init__(self, keep: int = 50) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[tuple[str, bool, str, str, str | None]] = Counter()
-        self._recent: deque[dict[str, Any]] = deque(maxlen=keep)
-
-    def __call__(self, decision: Decision) -> None:
-        key = (decision.kind, decision.allowed, decision.method, decision.path, decision.origin)
-        with self._lock:
-            if key in self._counts or len(self._counts) < _MAX_KEYS:
-                self._counts[key] += 1
-            if decision.kind != Kind.NONE:
-                self._recent.append(
-                    {
-                        "kind": decision.kind,
-                        "allowed": decision.allowed,
-                        "origin": decision.origin,
-                        "method": decision.method,
-                        "path": decision.path,
-                        "why": decision.explain(),
-                    }
-                )
-
-    def preflights(
-        self,
-        method: str | None = None,
-        path: str | None = None,
-        *,
-        origin: str | None = None,
-        allowed: bool | None = None,
-    ) -> int:
-        """Preflights the gateway answered (``method`` is the one the preflight asked for)."""
-        with self._lock:
-            return sum(
-                n
-                for (kind, ok, m, p, o), n in self._counts.items()
-                if kind == Kind.PREFLIGHT
-                and (method is None or m == method)
-                and (path is None or p == path)
-                and (origin is None or o == origin)
-                and (allowed is None or ok == allowed)
-            )
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            recent = list(self._recent)
-        return {
-            "preflights_answered": self.preflights(),
-            "preflights_refused": self.preflights(allowed=False),
-            "recent_decisions": recent,
-        }
 
 
 class Gateway:
@@ -144,7 +90,7 @@ class Gateway:
         for prefix, host, port in self.routes:
             if path == prefix or path.startswith(prefix + "/"):
                 return self._forward(environ, start_response, prefix, host, port)
-        return _json(
+        return json_response(
             start_response, "404 Not Found",
             {"error": "no route", "routes": [prefix + "/..." for prefix, _, _ in self.routes]},
         )
@@ -163,7 +109,9 @@ class Gateway:
         except ValueError:
             length = -1
         if length < 0 or length > MAX_BODY:
-            return _json(start_response, "413 Content Too Large", {"error": "body too large"})
+            return json_response(
+                start_response, "413 Content Too Large", {"error": "body too large"}
+            )
         body = environ["wsgi.input"].read(length) if length else b""
         headers, correlation_id = self._request_headers(environ, body)
         target = quote(environ.get("PATH_INFO", "").encode("latin-1"), safe=_PATH_SAFE)
@@ -177,7 +125,7 @@ class Gateway:
             response = connection.getresponse()
             data = response.read()
         except (OSError, http.client.HTTPException) as exc:
-            return _json(
+            return json_response(
                 start_response, "502 Bad Gateway",
                 {"error": "the service did not answer", "service": prefix.strip("/"),
                  "detail": type(exc).__name__},
@@ -227,10 +175,10 @@ class Gateway:
         self, environ: WSGIEnvironment, start_response: StartResponse, path: str
     ) -> Iterable[bytes]:
         if path == "/_edge/health":
-            return _json(start_response, "200 OK", {"status": "ok", "cors": self.cors})
+            return json_response(start_response, "200 OK", {"status": "ok", "cors": self.cors})
         if path == "/_edge/stats" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            return _json(start_response, "200 OK", self.stats())
-        return _json(start_response, "404 Not Found", {"error": "not found"})
+            return json_response(start_response, "200 OK", self.stats())
+        return json_response(start_response, "404 Not Found", {"error": "not found"})
 
     def stats(self) -> dict[str, Any]:
         """The gateway's counters and each service's own ``/_service/stats``."""
@@ -264,7 +212,7 @@ def _end_to_end(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     ]
 
 
-def _json(
+def json_response(
     start_response: StartResponse,
     status: str,
     payload: Any,

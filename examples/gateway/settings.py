@@ -23,9 +23,18 @@ if TYPE_CHECKING:
     from flask_edgecors import CORSPolicy
     from flask_edgecors.config import PolicySet
 
-__all__ = ["DEFAULT_ENVIRONMENT", "POLICY_FILE", "GatewaySettings", "environments", "load_settings"]
+__all__ = [
+    "DEFAULT_ENVIRONMENT",
+    "POLICY_FILE",
+    "POLICY_PATH",
+    "GatewaySettings",
+    "environments",
+    "load_settings",
+]
 
 POLICY_FILE = Path(__file__).with_name("policy.toml")
+#: The file as the README's commands name it (from the repository's root).
+POLICY_PATH = POLICY_FILE.relative_to(POLICY_FILE.parents[2]).as_posix()
 DEFAULT_ENVIRONMENT = "dev"
 #: The policy the gateway applies (``[policies.gateway]`` in the file).
 POLICY_NAME = "gateway"

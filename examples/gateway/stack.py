@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .direct_call import PATH as DIRECT_CALL_PROBE
+from .direct_call import DirectCallProbe, running_fleet
 from .drift import answers_cors_itself
 from .gateway import Gateway, build_gateway
 from .servers import LOOPBACK, LoopbackServer
 from .services import Recorder, create_orders_app, create_users_app
-from .settings import GatewaySettings, load_settings
+from .settings import POLICY_PATH, GatewaySettings, load_settings
 from .spa import SpaApp
 
 if TYPE_CHECKING:
@@ -117,12 +119,20 @@ def start_stack(
         servers["users"].start(users)
         servers["orders"].start(answers_cors_itself(orders) if drift else orders)
         servers["gateway"].start(app)
-        servers["spa"].start(SpaApp(_spa_config(stack)))
+        servers["spa"].start(SpaApp(_spa_config(stack), {DIRECT_CALL_PROBE: _probe(stack)}))
     except BaseException:
         for server in servers.values():
             server.stop()
         raise
     return stack
+
+
+def _probe(stack: DemoStack) -> DirectCallProbe:
+    """The probe behind the direct-call lesson: the orders service, from the page origins."""
+    urls = {name: stack.servers[name].url() for name in ("orders", "users")}
+    fleet = running_fleet(stack.settings, {"gateway": stack.gateway_url, **urls}, POLICY_PATH)
+    pages = (stack.spa_url, stack.wildcard_spa_url, stack.blocked_spa_url)
+    return DirectCallProbe(urls["orders"] + "/orders", fleet, [u.rstrip("/") for u in pages])
 
 
 def _spa_config(stack: DemoStack) -> dict[str, Any]:
@@ -134,6 +144,11 @@ def _spa_config(stack: DemoStack) -> dict[str, Any]:
         "allowOrigins": [str(o) for o in policy.allow_origins] if stack.cors else [],
         "exposeHeaders": list(policy.expose_headers) if stack.cors else [],
         "maxAge": policy.max_age if stack.cors else None,
+        # The mistake the direct-call lesson makes on purpose: a service's own URL.
+        "directCall": {
+            "url": stack.servers["orders"].url() + "/orders",
+            "probe": DIRECT_CALL_PROBE,
+        },
         "pages": {
             "allowed": stack.spa_url,
             "wildcard": stack.wildcard_spa_url,

@@ -6,10 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from examples.gateway.__main__ import DEFAULT_PORTS
+from examples.gateway.settings import POLICY_FILE
 from examples.gateway.stack import DemoStack, start_stack
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
     from playwright.sync_api import Browser, Page, Response
 
@@ -26,6 +29,17 @@ def bare_stack() -> Iterator[DemoStack]:
     """The same demo with no policy at the gateway: what the browser does without CORS."""
     with start_stack(environment="dev", cors=False) as running:
         yield running
+
+
+def policy_file_for(stack: DemoStack, directory: Path) -> Path:
+    """A copy of policy.toml whose dev URLs are where ``stack`` runs (the file names the default
+    ports; the tests run on free ones), for the commands that read the file."""
+    text = POLICY_FILE.read_text(encoding="utf-8")
+    for name in ("gateway", "orders", "users"):
+        text = text.replace(f":{DEFAULT_PORTS[name]}\"", f":{stack.port(name)}\"")
+    copy = directory / "policy.toml"
+    copy.write_text(text, encoding="utf-8")
+    return copy
 
 
 class SpaPage:

@@ -21,6 +21,7 @@ import pytest
 from examples.gateway.__main__ import DEFAULT_PORTS, banner, parse_args
 from examples.gateway.settings import POLICY_FILE
 from examples.gateway.stack import start_stack
+from tests.e2e.conftest import policy_file_for
 
 if TYPE_CHECKING:
     from examples.gateway.stack import DemoStack
@@ -42,12 +43,8 @@ def readme_audit_sample() -> tuple[list[str], str]:
 
 def audit_demo(stack: DemoStack, argv: list[str], tmp_path: Path) -> tuple[int, str]:
     """Run ``argv`` (``edgecors audit ...``) against the running demo; output as in the README."""
-    text = POLICY_FILE.read_text(encoding="utf-8")
+    copy = policy_file_for(stack, tmp_path)
     ports = {name: stack.port(name) for name in ("gateway", "orders", "users")}
-    for name, port in ports.items():
-        text = text.replace(f":{DEFAULT_PORTS[name]}\"", f":{port}\"")
-    copy = tmp_path / "policy.toml"
-    copy.write_text(text, encoding="utf-8")
     args = [str(copy) if a == RELATIVE else a for a in argv[1:]]
     done = subprocess.run([sys.executable, "-m", "flask_edgecors", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=120, check=False)

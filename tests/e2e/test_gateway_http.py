@@ -230,6 +230,36 @@ def test_stats_report_the_edge_and_what_each_service_saw(
     assert stats["edge"]["recent_decisions"][0]["why"] == "allowed by the policy"
 
 
+def test_stats_count_preflights_per_url_whatever_the_method(
+    edge: tuple[TestApp, Gateway],
+) -> None:
+    app, _ = edge
+    for origin, path, method in (
+        (ORIGIN, "/orders", "GET"),
+        (ORIGIN, "/orders", "POST"),
+        (ORIGIN, "/users/me", "GET"),
+        ("http://evil.example", "/orders", "GET"),
+    ):
+        app.options(
+            path,
+            headers={"Origin": origin, "Access-Control-Request-Method": method},
+            status=204 if origin == ORIGIN else 403,
+        )
+
+    stats = app.get("/_edge/stats", status=200).json
+
+    counted = {
+        (u["origin"], u["path"]): (u["preflights"], u["refused"])
+        for u in stats["edge"]["preflights_by_url"]
+    }
+    assert counted == {
+        (ORIGIN, "/orders"): (2, 0),
+        (ORIGIN, "/users/me"): (1, 0),
+        ("http://evil.example", "/orders"): (1, 1),
+    }
+    assert all(0 <= u["seconds_since_last"] < 60 for u in stats["edge"]["preflights_by_url"])
+
+
 # -- what is forwarded, against an echo upstream ------------------------------------------------
 
 

@@ -4,7 +4,8 @@
 // an X-Correlation-Id to every call to the gateway; each call's outcome is shown as the browser
 // decided it. Everything shown comes from the browser's fetch(): a call "blocked by the
 // browser" is one where fetch() rejected (JavaScript only learns "TypeError: Failed to fetch").
-// All text is inserted with textContent, never innerHTML.
+// All text is inserted with textContent, never innerHTML. lessons.js adds the lessons below the
+// table (a call straight to a service, the preflight cache) with the helpers exported on `demo`.
 "use strict";
 
 (function () {
@@ -54,7 +55,9 @@
     return `spa-${Date.now().toString(36)}-${sequence}`;
   }
 
+  // options.base: another server than the gateway (the direct-call lesson's mistake).
   async function request(method, path, options = {}) {
+    const base = options.base || config.gateway;
     const credentials = options.credentials || "omit";
     const headers = { "X-Correlation-Id": newCorrelationId() };
     if (state.token) headers.Authorization = `Bearer ${state.token}`;
@@ -65,14 +68,14 @@
     const result = {
       method,
       path,
-      url: config.gateway + path,
+      url: base + path,
       credentials,
       sentHeaders: Object.keys(headers),
       sentCorrelationId: headers["X-Correlation-Id"],
     };
     let response;
     try {
-      response = await fetch(config.gateway + path, init);
+      response = await fetch(base + path, init);
     } catch (error) {
       return { ...result, blocked: true, error: String(error), why: whyBlocked() };
     }
@@ -302,6 +305,8 @@
         d.allowed ? "good" : "bad"));
     }
     if (!decisions.length) list.append(el("li", "none yet", "dim"));
+    demo.lastStats = stats;
+    for (const listener of demo.statsListeners) listener(stats);
     return stats;
   }
 
@@ -421,6 +426,12 @@
     refreshStats,
     disallowed,
     embedded,
+    // for lessons.js
+    pageOrigin,
+    request,
+    el,
+    lastStats: null,
+    statsListeners: [],
   };
   window.demo = demo;
 
