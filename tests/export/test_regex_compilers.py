@@ -189,7 +189,7 @@ PATH_PARTS = st.lists(
 
 
 def longest_prefix(path: str) -> str | None:
-    """The documented rule (README "routes="): the longest prefix P with path == P or
+    """The documented rule (docs/middleware.md, "routes="): the longest prefix P with path == P or
     path starting with P + "/", on the path as the WSGI server passes it."""
     found = [p for p in map(wsgi_prefix, ROUTE_PREFIXES) if path == p or path.startswith(p + "/")]
     return max(found, key=len) if found else None
