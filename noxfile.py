@@ -6,7 +6,8 @@ browser tests (``-m "not browser"``: the Chromium tests run once, in the main su
 ``flask2.3`` pins Flask and Werkzeug to 2.3, the floor of the ``flask`` extra; ``flask-newest``
 takes the newest release of both.
 
-nox comes from PyPI in a venv of its own (``.ci/checks.d/70-matrix.sh`` makes it)::
+nox comes from PyPI in a venv of its own (``.ci/checks.d/80-matrix.sh`` makes it; CI runs the
+oldest and the newest pair through it)::
 
     .ci/.venv-nox/bin/nox -l                          # the sessions
     .ci/.venv-nox/bin/nox                             # every pair whose Python is installed
@@ -58,5 +59,5 @@ def tests(session: nox.Session, flask: tuple[str, str]) -> None:
     # --upgrade: a reused venv moves to the newest release allowed (the newest Flask, the
     # newest 2.3.x); the pins win over the extra's ``flask>=2.3``.
     session.install("--upgrade", "-e", ".[test]", *flask)
-    session.run("python", "-m", "pip", "list", "--format=freeze", silent=False)
+    session.run("python", "-m", "pip", "list", "--format=freeze")  # which versions ran
     session.run("python", "-m", "pytest", "-m", "not browser", "-q", *session.posargs)
