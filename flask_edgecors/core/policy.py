@@ -37,9 +37,66 @@ __all__ = ["POLICY_OPTIONS", "CORSPolicy"]
 
 
 class CORSPolicy:
-    """A validated CORS policy.  All arguments are keyword-only.
+    """A validated CORS policy: which origins may read responses, and with what.
 
-    The instance is immutable; :meth:`replace` returns a modified copy (validated again).
+    Every argument is keyword-only and validated here, at construction: all problems are
+    reported at once in one ``ConfigurationError``, each with its stable code, and a misspelt
+    keyword is a ``TypeError`` naming the closest option.  The instance is immutable
+    (``replace()`` returns a modified copy, validated again) and compiles itself once into the
+    ``CompiledPolicy`` the middleware runs.  Policy files, ``EDGECORS_*`` environment
+    variables and Flask's ``EDGECORS_*`` config keys take the same options under the same
+    names.  Types and defaults are those of the signature.
+
+    ``CORSPolicy(allow_origins=["https://app.example.com"], allow_headers=["Authorization"],
+    allow_credentials=True)``
+
+    :param allow_origins: Required: the origins a browser may read responses for.  The type
+        of each entry decides how it matches, never its spelling.  A ``str`` is an exact
+        origin in canonical form (``"https://app.example.com"``: lowercase, no default port,
+        no path), ``"https://*.example.com"`` (one or more labels below ``example.com``, never
+        the apex, never a public suffix), ``"http://localhost:*"`` (any port) or ``"*"`` alone
+        (every origin; not with credentials).  A compiled ``re.Pattern`` must ``fullmatch``
+        the whole origin.  A callable ``origin -> bool`` answers for origins kept elsewhere
+        (tenants); its answers are cached (``origin_cache_size``, ``origin_cache_ttl``), and an
+        exception or a timeout means "not allowed".  A single string instead of a list is an
+        error (``EC001``), so is an empty list (``EC002``).
+    :param allow_methods: The methods a preflight may ask for, sent back in
+        ``Access-Control-Allow-Methods``.  ``"*"`` allows any (the requested method is
+        reflected, so it works with credentials too).  A preflight asking for ``GET``,
+        ``HEAD`` or ``POST`` passes whatever is listed (Fetch: they are safelisted).
+    :param allow_headers: The request headers a preflight may ask for, compared
+        case-insensitively.  ``"*"`` allows any header but ``Authorization``, which must be
+        listed by name (Fetch).
+    :param expose_headers: The response headers scripts may read beyond the safelisted ones
+        (``Access-Control-Expose-Headers``).  ``"*"`` exposes all of them, and is refused with
+        credentials, where browsers read it as a header named ``*`` (``EC014``).
+    :param allow_credentials: Let cookies and HTTP authentication through
+        (``Access-Control-Allow-Credentials: true``).  Refuses the ``"*"`` origin (``EC003``)
+        and plain-``http`` origins other than loopback (``EC013``).
+    :param max_age: How many seconds a browser may cache a preflight answer, ``0`` to
+        ``86400``; ``None`` sends no ``Access-Control-Max-Age`` (browsers then cache for 5
+        seconds).  Above Chromium's cap of 7200 an ``EdgeCORSWarning`` says it will be cut.
+    :param allow_private_network: Answer Private Network Access preflights
+        (``Access-Control-Allow-Private-Network: true``), so that a public page may call this
+        server on a private address.  Without it such a preflight fails.
+    :param dangerously_allow_insecure_origins: Allow plain-``http``, non-loopback origins
+        together with ``allow_credentials=True``.  Anyone on the network path can impersonate
+        such an origin and read the user's credentialed responses.
+    :param max_request_headers_length: The longest ``Access-Control-Request-Headers`` value
+        (in characters) a preflight may send; a longer one fails the preflight before any
+        header is looked at.
+    :param max_request_header_names: The most header names that value may list; past it the
+        preflight fails at once.
+    :param origin_cache_size: How many answers of a callable origin source are kept (the least
+        recently used go first).
+    :param origin_cache_ttl: How many seconds (at most 86400) an answer of a callable origin
+        source is kept, negative answers included.
+    :param origin_callback_timeout: How many seconds (at most 60) a request waits for a
+        callable origin source before treating the origin as not allowed; ``None`` waits as
+        long as the callable takes.
+    :param name: A name for logs, decision events, ``explain`` and ``check``.  A named policy
+        of the Flask extension or of a policy file gets its name from there.
+    :raises ConfigurationError: listing every problem found, each with its code.
     """
 
     __slots__ = (

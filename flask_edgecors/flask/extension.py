@@ -283,7 +283,7 @@ class EdgeCORS:
                 problems.add(
                     "EC034", key, value, "unknown EDGECORS_* config key",
                     f"did you mean {close[0]}?" if close else
-                    "see the EDGECORS_* table in the README",
+                    "the EDGECORS_* keys are listed in docs/flask.md",
                 )
             elif value is not None:
                 config[option] = value

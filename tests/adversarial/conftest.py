@@ -68,7 +68,7 @@ def client(policy: CORSPolicy | None = None, app: Any = hello_app, **options: An
 
 
 def strict_policy(**changes: Any) -> CORSPolicy:
-    """The gateway policy of the README, credentials on."""
+    """The gateway policy of docs/middleware.md's sample, credentials on."""
     options: dict[str, Any] = {
         "allow_origins": [ALLOWED, "https://*.example.org", "http://localhost:*"],
         "allow_methods": ["GET", "POST", "PUT", "DELETE"],

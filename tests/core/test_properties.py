@@ -1,11 +1,10 @@
 """Property tests (Hypothesis) for origin parsing and matching, and for emitted header bytes.
 
-The oracle below is written from the documented grammar (README "Policy options",
-docs/design.md, "Origins"),
-not from the implementation: a request origin is allowed exactly when it is, byte for byte, a
-canonical ``scheme://host[:port]`` that equals a configured exact origin, or lies one or more
-labels below a ``*.`` base (same scheme, same port or ``:*``), or has the host of a ``:*``
-entry (same scheme, any port, the default one included).
+The oracle below is written from the documented grammar (``CORSPolicy``'s docstring, and
+docs/design.md, "Origins"), not from the implementation: a request origin is allowed exactly
+when it is, byte for byte, a canonical ``scheme://host[:port]`` that equals a configured exact
+origin, or lies one or more labels below a ``*.`` base (same scheme, same port or ``:*``), or
+has the host of a ``:*`` entry (same scheme, any port, the default one included).
 """
 
 from __future__ import annotations

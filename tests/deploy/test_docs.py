@@ -6,12 +6,15 @@ examples/policy.toml as ``policy.toml``, with no EDGECORS_* variable set.
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+
+from flask_edgecors.core.policy import POLICY_OPTIONS, CORSPolicy
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
@@ -41,3 +44,12 @@ def test_mkdocs_nav_lists_every_page() -> None:
     config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     listed = set(re.findall(r":\s*([\w.-]+\.md)\s*$", config, re.MULTILINE))
     assert listed == {p.name for p in PAGES}
+
+
+def test_the_api_reference_documents_every_policy_option() -> None:
+    api = (DOCS / "api.md").read_text(encoding="utf-8")
+    docstring = inspect.cleandoc(CORSPolicy.__doc__ or "")  # Python 3.13 dedents it already
+    documented = re.findall(r"^:param (\w+):", docstring, re.MULTILINE)
+
+    assert "::: flask_edgecors.core.policy.CORSPolicy" in api
+    assert documented == list(POLICY_OPTIONS)

@@ -200,16 +200,15 @@ def test_an_invalid_origin_in_the_file_is_a_configuration_error(tmp_path: Path) 
         load_settings("dev", bad)
 
 
-# -- the README section -------------------------------------------------------------------------
+# -- its page, docs/demo.md --------------------------------------------------------------------
 
 
-def readme_section() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    return readme.split("## The gateway demo\n", 1)[1].split("\n## ", 1)[0]
+def demo_page() -> str:
+    return (ROOT / "docs" / "demo.md").read_text(encoding="utf-8")
 
 
-def test_the_readme_shows_the_policy_file_as_it_is() -> None:
-    block = readme_section().split("```toml\n", 1)[1].split("```", 1)[0]
+def test_the_page_shows_the_policy_file_as_it_is() -> None:
+    block = demo_page().split("```toml\n", 1)[1].split("```", 1)[0]
     policy = POLICY_FILE.read_text(encoding="utf-8")
 
     lines = [line for line in block.splitlines() if line]
@@ -218,8 +217,8 @@ def test_the_readme_shows_the_policy_file_as_it_is() -> None:
         assert f"\n{line}\n" in policy
 
 
-def test_the_readme_names_the_demo_command_and_its_default_ports() -> None:
-    section = readme_section()
+def test_the_page_names_the_demo_command_and_its_default_ports() -> None:
+    section = demo_page()
 
     assert "bash scripts/demo.sh" in section
     assert "python -m examples.gateway" in section

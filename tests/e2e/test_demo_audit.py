@@ -1,7 +1,8 @@
-"""The gateway demo's drift switch and the README's audit sample, checked against a real run.
+"""The gateway demo's drift switch and the audit sample of its page, checked against a real run.
 
 ``python -m examples.gateway --drift`` makes the orders service answer CORS itself;
-``edgecors audit`` (the README command, run as written) must print exactly the README's output.
+``edgecors audit`` (the command of docs/demo.md, run as written) must print exactly the output
+the page shows.
 The demo runs on free ports here, so the test audits a copy of the policy file with those ports
 and writes the default ports and the real path back into the output before comparing.
 """
@@ -30,10 +31,9 @@ ROOT = Path(__file__).resolve().parents[2]
 RELATIVE = POLICY_FILE.relative_to(ROOT).as_posix()
 
 
-def readme_audit_sample() -> tuple[list[str], str]:
-    """The audit command of the README's gateway demo section, and the output it shows."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## The gateway demo\n", 1)[1].split("\n## ", 1)[0]
+def page_audit_sample() -> tuple[list[str], str]:
+    """The audit command of the gateway demo's page (docs/demo.md), and the output it shows."""
+    section = (ROOT / "docs" / "demo.md").read_text(encoding="utf-8")
     command = re.search(r"^\$ (edgecors audit .*)$", section, re.MULTILINE)
     output = re.search(r"^\$ edgecors audit .*?\n(.*?)^```", section, re.MULTILINE | re.DOTALL)
     assert command is not None
@@ -42,7 +42,7 @@ def readme_audit_sample() -> tuple[list[str], str]:
 
 
 def audit_demo(stack: DemoStack, argv: list[str], tmp_path: Path) -> tuple[int, str]:
-    """Run ``argv`` (``edgecors audit ...``) against the running demo; output as in the README."""
+    """Run ``argv`` (``edgecors audit ...``) against the running demo; output as on the page."""
     copy = policy_file_for(stack, tmp_path)
     ports = {name: stack.port(name) for name in ("gateway", "orders", "users")}
     args = [str(copy) if a == RELATIVE else a for a in argv[1:]]
@@ -55,19 +55,19 @@ def audit_demo(stack: DemoStack, argv: list[str], tmp_path: Path) -> tuple[int, 
 
 
 @pytest.mark.server
-def test_the_readme_audit_sample_is_what_the_command_prints(tmp_path: Path) -> None:
-    argv, shown = readme_audit_sample()
+def test_the_pages_audit_sample_is_what_the_command_prints(tmp_path: Path) -> None:
+    argv, shown = page_audit_sample()
 
     with start_stack(environment="dev", drift=True) as stack:
         code, printed = audit_demo(stack, argv, tmp_path)
 
     assert printed == shown
-    assert code == 1  # the README runs it with --fail-on ownership
+    assert code == 1  # the page runs it with --fail-on ownership
 
 
 @pytest.mark.server
 def test_without_drift_the_demo_fleet_audits_clean(tmp_path: Path) -> None:
-    argv, _ = readme_audit_sample()
+    argv, _ = page_audit_sample()
 
     with start_stack(environment="dev") as stack:
         code, printed = audit_demo(stack, [*argv, "--rate", "1000", "--fail-on", "hygiene"],

@@ -38,13 +38,16 @@ from tests.export.pcre_in_python import as_python, needs_possessive
 
 pytestmark = needs_possessive
 
-#: What nginx hands the origin maps: the header without the whitespace WSGI servers strip.
-STRIP = as_python(stripped("v"))
 SENDABLE = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=60)
 
 
 def _strip(header: str) -> str:
-    found = STRIP.match(header)
+    """What nginx hands the origin maps: the header without the whitespace WSGI servers strip.
+
+    Compiled here, not at import: before Python 3.11 the module is collected (then skipped)
+    and ``re`` cannot compile possessive quantifiers.
+    """
+    found = as_python(stripped("v")).match(header)
     return found.group("v") if found else ""
 
 
@@ -186,7 +189,7 @@ PATH_PARTS = st.lists(
 
 
 def longest_prefix(path: str) -> str | None:
-    """The documented rule (README "routes="): the longest prefix P with path == P or
+    """The documented rule (docs/middleware.md, "routes="): the longest prefix P with path == P or
     path starting with P + "/", on the path as the WSGI server passes it."""
     found = [p for p in map(wsgi_prefix, ROUTE_PREFIXES) if path == p or path.startswith(p + "/")]
     return max(found, key=len) if found else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import pytest
 from flask import Blueprint, Flask, abort, request
 from webtest import TestApp
@@ -219,6 +221,10 @@ def test_lowercase_request_method_is_not_uppercased_for_the_route() -> None:
     preflight(client, "/x", APP_ORIGIN, "patch", status=403)
 
 
+@pytest.mark.skipif(
+    tuple(int(part) for part in version("flask").split(".")[:2]) < (3, 1),
+    reason="Flask answers an untrusted Host with 400 itself from 3.1 (its TRUSTED_HOSTS key)",
+)
 def test_untrusted_host_gets_the_app_default_and_flasks_own_400() -> None:
     app = Flask("trusted")
     app.config["TRUSTED_HOSTS"] = ["api.test"]
