@@ -235,8 +235,9 @@ class CORSMiddleware:
         # Who hears of the decision: a callback or report mode always, else the log when it
         # takes INFO (refusals) or DEBUG (the rest; checked when the decision is made).
         observing = self._watched or self._log_enabled(_INFO)
-        # The wrapper's whole state, in one list (one closure cell): _Call's fields.
-        call: list[Any] = [start_response, answer, False, policy, environ, kind, observing]
+        # The wrapper's whole state, in one list (one closure cell): start_response, the
+        # answer (None: deferred), started, the policy, environ, kind, observing, the plan.
+        call: list[Any] = [start_response, answer, False, policy, environ, kind, observing, plan]
 
         def cors_start_response(
             status: str, headers: list[Header], exc_info: OptExcInfo | None = None
@@ -278,7 +279,7 @@ class CORSMiddleware:
     def _learn(self, call: list[Any]) -> tuple[Header, ...] | None:
         """A deferred request's policy and answer, learnt when its response starts."""
         environ = call[4]
-        policy = call[3] = self._plan.at_response(environ)
+        policy = call[3] = call[7].at_response(environ)  # the plan the request started with
         if policy is None:
             return None
         answer: tuple[Header, ...] = policy.answer(environ.get("HTTP_ORIGIN"))
@@ -290,7 +291,7 @@ class CORSMiddleware:
     ) -> Callable[[bytes], object]:
         """The wrapped ``start_response`` for all but a plain response nobody observes: the
         decision observed once, report mode, merging with the app's own CORS or Vary."""
-        start_response, answer, started, policy, environ, kind, observing = call
+        start_response, answer, started, policy, environ, kind, observing, _ = call
         call[2] = True
         if observing and not started:
             self._observe(environ, kind, policy, answer, status, headers)
