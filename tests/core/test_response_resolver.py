@@ -81,3 +81,20 @@ def test_no_policy_for_an_app_that_raised_reraises() -> None:
     client = TestApp(CORSMiddleware(_app, resolver=_Recording(None)))
     with pytest.raises(RuntimeError, match="boom"):
         client.get("/boom", headers={"Origin": ORIGIN}, status="*")
+
+
+def test_a_request_keeps_the_policy_set_it_started_with_across_a_reload() -> None:
+    """A reload swaps the whole plan at once: a request in flight answers from the plan it
+    started with, never a mix (docs/design.md, "Reload")."""
+    first, second = _Recording(), _Recording(None)
+    middleware: CORSMiddleware
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        middleware.reload(resolver=second)  # while this request is in flight
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    middleware = CORSMiddleware(app, resolver=first)
+    response = TestApp(middleware).get("/", headers={"Origin": ORIGIN}, status=200)
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert (first.calls, second.calls) == (["at_response"], [])
