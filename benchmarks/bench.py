@@ -171,7 +171,8 @@ def _overhead(med: Medians, name: str, base: str, kind: str) -> float | None:
 
 
 def targets(med: Medians) -> list[dict[str, Any]]:
-    """Issue 12's targets, all from this run's medians: each a measured ratio and a limit."""
+    """The speed targets (benchmarks/README.md), all from this run's medians: each a measured
+    ratio and a limit."""
     def total(name: str, kind: str) -> float | None:
         return med.get((name, kind))
 
@@ -276,7 +277,7 @@ def print_report(tasks: list[Task], med: Medians, tgt: list[dict[str, Any]],
             firsts.setdefault(group, t.runner.median)
             print(f"{t.contestant.name:34}{t.runner.median / 1000:8.2f} µs"
                   f"{'!' if t.problems else ' '}  x{t.runner.median / firsts[group]:.3f} of one")
-    print("\n== targets (issue 12): ratios of this run ==")
+    print("\n== targets (benchmarks/README.md): ratios of this run ==")
     for item in tgt:
         value = "-" if item["measured"] is None else f"{item['measured']:.3f}"
         print(f"  [{verdict(item)}] {item['target']}: {value} (limit {item['limit']:.3g})")

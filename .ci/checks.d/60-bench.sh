@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark smoke run (issue 12): benchmarks/bench.py --quick in-process, then a short
+# Benchmark smoke run: benchmarks/bench.py --quick in-process, then a short
 # real-server run (gunicorn, 1 sync worker, on loopback under wrk). The run is bounded to 55 s.
 # It FAILS only when a contestant sent wrong CORS headers (bench.py exits 1) or the script
 # errors (including a JSON without every target and the server figures). A MISS on a speed

@@ -7,6 +7,6 @@ if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&
 fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+timeout 600 $SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive timeout 900 $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 chromium --version

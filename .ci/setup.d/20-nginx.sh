@@ -13,6 +13,6 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   $SUDO chmod +x /usr/sbin/policy-rc.d
   trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
 fi
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx >/dev/null
+timeout 600 $SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive timeout 900 $SUDO apt-get install -y -qq nginx >/dev/null
 /usr/sbin/nginx -v

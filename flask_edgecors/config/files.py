@@ -30,6 +30,7 @@ __all__ = [
     "check_policy_file",
     "load_policy_file",
     "middleware_from_file",
+    "middleware_from_policy_set",
     "read_policy_file",
     "validate_policy_file",
 ]
@@ -127,10 +128,23 @@ def middleware_from_file(
     ``[middleware]`` table.  The middleware's ``reload()`` without arguments re-reads the file.
     """
     policy_set = load_policy_file(path, environment=environment, service=service, environ=environ)
+    return middleware_from_policy_set(policy_set, app, **options)
+
+
+def middleware_from_policy_set(
+    policy_set: PolicySet, app: WSGIApplication, **options: Any
+) -> CORSMiddleware:
+    """``policy_set.build(app, **options)`` whose ``reload()`` re-reads the policy file.
+
+    A reload reads the same file for the same environment and service as ``policy_set``: the
+    environment variables that chose them are not read again, so a reload never switches a
+    running process to another environment.
+    """
 
     def routes() -> Mapping[str, CORSPolicy | None]:
         return load_policy_file(
-            path, environment=environment, service=service, environ=environ
+            policy_set.source, environment=policy_set.environment, service=policy_set.service,
+            environ={},
         ).routes
 
     return policy_set.build(app, source=routes, **options)

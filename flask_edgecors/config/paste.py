@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from flask_edgecors.core.errors import Problems
 from flask_edgecors.core.middleware import CORSMiddleware
 
-from .files import load_policy_file, middleware_from_file
+from .files import load_policy_file, middleware_from_policy_set
 from .policyfile import MIDDLEWARE_OPTIONS, POLICY_OPTIONS, report_unknown
 from .text_values import middleware_options_from_strings, policy_from_strings
 
@@ -93,13 +93,9 @@ def filter_factory(
             environment=local_conf.get("environment") or None,
             service=local_conf.get("service") or None,
         )
-        options = {**policy_set.middleware, **options}
 
         def file_filter(app: WSGIApplication) -> CORSMiddleware:
-            return middleware_from_file(
-                app, path, environment=policy_set.environment, service=policy_set.service,
-                **options,
-            )
+            return middleware_from_policy_set(policy_set, app, **options)
 
         return file_filter
     policy = policy_from_strings(policy_values, source=source)

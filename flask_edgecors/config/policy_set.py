@@ -8,6 +8,7 @@ service's routes are checked, not only the selected ones, and all problems are r
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -25,8 +26,6 @@ from .policyfile import (
 from .services import Endpoint, Service, load_services, url_base
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from _typeshed.wsgi import WSGIApplication
 
     from flask_edgecors.core.policy import CORSPolicy
@@ -91,6 +90,7 @@ class PolicySet:
             return None
         origin, path = target
         best: Endpoint | None = None
+        best_length = -1
         for service in self.services.values():
             for env, base in service.urls.items():
                 if environment is not None and env != environment:
@@ -100,8 +100,8 @@ class PolicySet:
                     continue
                 if path != parts[1] and not path.startswith(parts[1] + "/"):
                     continue
-                if best is None or len(base) > len(best.url):
-                    best = Endpoint(service, env, base)
+                if len(parts[1]) > best_length:  # the longest base path, not the longest URL
+                    best, best_length = Endpoint(service, env, base), len(parts[1])
         return best
 
 
@@ -123,7 +123,8 @@ def load_mapping(
     env_from = "environment" if environment else ENV_VAR
     environment = environment or env.get(ENV_VAR) or None
     service = service or env.get(SERVICE_VAR) or None
-    loader = Loader(dict(data) if isinstance(data, dict) else data, source, environment, env_from)
+    table = dict(data) if isinstance(data, Mapping) else data  # anything else: EC033
+    loader = Loader(table, source, environment, env_from)
     policies = loader.policies()
     top_routes = loader.routes(loader.data.get("routes"), "routes", policies)
     middleware = loader.middleware_options(loader.data.get("middleware"), "middleware")

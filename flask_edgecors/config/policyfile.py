@@ -294,23 +294,26 @@ class Loader:
         return table
 
     def middleware_options(self, value: Any, path: str) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, item in self._table(path, value).items():
-            if key not in MIDDLEWARE_OPTIONS:
-                self._unknown(key, path, MIDDLEWARE_OPTIONS)
-            else:
-                out[key] = item
-        check_middleware_table(out, self.problems, lambda k: self._where(key_path(path, k)))
-        return out
+        return check_middleware_table(
+            self._table(path, value), self.problems, lambda k: self._where(key_path(path, k))
+        )
 
 
 def check_middleware_table(
-    options: dict[str, Any], problems: Problems, where: Callable[[str], str]
-) -> None:
-    """Validate middleware options read from a file; each problem located by ``where``."""
+    options: Mapping[str, Any], problems: Problems, where: Callable[[str], str]
+) -> dict[str, Any]:
+    """The middleware options of a table (a file's ``[middleware]``, text values), validated:
+    an unknown key is EC034 naming the closest option; each problem located by ``where``."""
+    known: dict[str, Any] = {}
+    for key, value in options.items():
+        if key in MIDDLEWARE_OPTIONS:
+            known[key] = value
+        else:
+            report_unknown(problems, where(key), key, MIDDLEWARE_OPTIONS)
     found = Problems()
-    check_middleware_options(found, **options)
+    check_middleware_options(found, **known)
     problems.extend([_replace(p, option=where(p.option)) for p in found.items])
+    return known
 
 
 def build_policy(

@@ -76,7 +76,7 @@ def middleware_options_from_strings(
     for option, raw in values.items():
         value, _, _ = convert_text(option, raw, f"{source}: {label(option)}", problems)
         out[option] = value
-    check_middleware_table(out, problems, lambda k: f"{source}: {label(k)}")
+    out = check_middleware_table(out, problems, lambda k: f"{source}: {label(k)}")
     problems.raise_if_any()
     return out
 

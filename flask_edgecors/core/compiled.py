@@ -22,11 +22,10 @@ if TYPE_CHECKING:
     from .policy import CORSPolicy
     from .preflight import PreflightAnswer
 
-__all__ = ["ORIGIN_VARY", "ORIGIN_VARY_ANSWER", "Answers", "CompiledPolicy"]
+__all__ = ["ORIGIN_VARY_ANSWER", "Answers", "CompiledPolicy"]
 
 Header = tuple[str, str]
 
-ORIGIN_VARY = ("Origin",)
 _VARY_ORIGIN: Header = ("Vary", "Origin")
 #: What a response to a request without ``Origin`` gets under any policy: its CORS answer
 #: depends on Origin being present, so it varies on it (docs/design.md, "Vary").

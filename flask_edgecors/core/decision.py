@@ -94,7 +94,7 @@ class Decision:
             )
         elif self.header is not None:
             text = f"{text}: {escape_for_log(self.header, 80)}"
-        return text.replace("\u2026", "...")
+        return text
 
     def log_line(self) -> str:
         """A single log line with every request-derived value escaped."""

@@ -23,7 +23,6 @@ import logging
 import sys
 import threading
 import warnings
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from .broadening import announce, broadening
@@ -139,14 +138,14 @@ class CORSMiddleware:
         self._drift = DriftLog()
         self._stacked_logged = False
         self._reload_lock = threading.Lock()
-        #: Two layers: the outer layers wrapping this one (weakly held), and whether this one
-        #: wraps inner layers (it then claims the requests it enforces: ``OWNER_KEY``).
-        self._outers: tuple[weakref.ref[CORSMiddleware], ...] = ()
+        #: Two layers: whether an outer layer wraps this one (this one then steps aside where
+        #: the outer one claimed the request), and whether this one wraps inner layers (it then
+        #: claims the requests it enforces: ``OWNER_KEY``).
+        self._wrapped = False
         self._claims = bool(inner_layers)
         self._stacked = self._claims
         for inner in inner_layers:
-            inner._outers = (*inner._outers, weakref.ref(self))
-            inner._stacked = True
+            inner._wrapped = inner._stacked = True
         #: ``logger.isEnabledFor``, bound once (asked per CORS request).
         self._log_enabled = logger.isEnabledFor
         self.on_decision = on_decision
@@ -218,7 +217,7 @@ class CORSMiddleware:
             if policy is None:
                 return self._untouched(environ, start_response, kind)
         if self._stacked:  # two CORS layers (rare)
-            if self._outers and OWNER_KEY in environ:
+            if self._wrapped and OWNER_KEY in environ:
                 return self._step_aside(environ, start_response)
             if self._claims and not self._report and policy is not None:
                 environ[OWNER_KEY] = self  # an inner CORS layer steps aside
@@ -229,7 +228,7 @@ class CORSMiddleware:
                 answer = ORIGIN_VARY_ANSWER  # not CORS: the response still varies on Origin
             else:
                 try:
-                    answer = policy.answers[origin]  # one probe; misses are computed (Answers)
+                    answer = policy.answers[origin]  # CompiledPolicy.answer, inline: one probe
                 except TypeError:  # an Origin that is not even hashable
                     answer = policy.refused
         # Who hears of the decision: a callback or report mode always, else the log when it

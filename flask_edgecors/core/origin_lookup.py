@@ -73,10 +73,6 @@ class CallableOriginSource:
         self._lock = threading.Lock()
         self._warned = 0.0
 
-    @property
-    def func(self) -> Callable[[str], bool]:
-        return self._func
-
     def __call__(self, origin: str) -> bool:
         """Whether ``origin`` is allowed (``False`` on any failure)."""
         start = False
@@ -110,7 +106,12 @@ class CallableOriginSource:
         return False
 
     def _run(self, origin: str, lookup: _Lookup) -> None:
-        """Call the source once; cache a real answer; wake every request waiting for it."""
+        """Call the source once; cache a real answer; wake every request waiting for it.
+
+        The slot is freed and the waiters woken whatever the call does, a ``BaseException``
+        (``SystemExit``, a green-thread timeout) included: a lost slot would refuse origins
+        for good, and a waiter without a timeout would hang.
+        """
         answer: bool | None = None
         try:
             result = self._func(origin)
@@ -127,15 +128,16 @@ class CallableOriginSource:
                     "origin callable %s returned %s, not a bool; refusing origin %s",
                     self._name(), escape_for_log(type(result).__name__), escape_for_log(origin),
                 )
-        with self._lock:
-            self._running.pop(origin, None)
-            if answer is not None:
-                self._cache[origin] = (time.monotonic() + self.ttl, answer)
-                self._cache.move_to_end(origin)
-                while len(self._cache) > self.size:
-                    self._cache.popitem(last=False)
-        lookup.allowed = answer is True
-        lookup.done.set()
+        finally:
+            with self._lock:
+                self._running.pop(origin, None)
+                if answer is not None:
+                    self._cache[origin] = (time.monotonic() + self.ttl, answer)
+                    self._cache.move_to_end(origin)
+                    while len(self._cache) > self.size:
+                        self._cache.popitem(last=False)
+            lookup.allowed = answer is True
+            lookup.done.set()
 
     def _name(self) -> str:
         return escape_for_log(getattr(self._func, "__qualname__", self._func))
@@ -146,8 +148,3 @@ class CallableOriginSource:
             return
         self._warned = now
         logger.warning(message, self._name(), detail, escape_for_log(origin))
-
-    def clear(self) -> None:
-        """Forget every cached answer."""
-        with self._lock:
-            self._cache.clear()

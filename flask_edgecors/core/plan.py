@@ -60,11 +60,10 @@ class Plan:
     learn it at response time from :attr:`at_response`.
     """
 
-    __slots__ = ("at_response", "deferred", "now", "resolver", "routes", "single")
+    __slots__ = ("at_response", "deferred", "now", "routes", "single")
 
     single: CompiledPolicy | None
     routes: RouteTable | None
-    resolver: Resolver | ResponseResolver | None
     deferred: bool
     #: The policy of a request, from the request alone.
     now: Resolver
@@ -80,7 +79,6 @@ class Plan:
         s = object.__setattr__
         s(self, "single", single)
         s(self, "routes", routes)
-        s(self, "resolver", resolver)
         s(self, "deferred", isinstance(resolver, ResponseResolver))
         now: Resolver
         if single is not None:
@@ -110,8 +108,9 @@ class Plan:
         return []
 
     def effective(self, path: str) -> CORSPolicy | None:
-        """The policy a path gets, for tools (a resolver's answer needs a whole request)."""
-        compiled = self.now({"PATH_INFO": path})
+        """The policy a path gets, for tools; ``None`` under a resolver, whose answer needs a
+        whole request (a resolver is never called with a made-up one)."""
+        compiled = self.routes.lookup(path) if self.routes is not None else self.single
         return compiled.policy if compiled is not None else None
 
 

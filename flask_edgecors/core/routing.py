@@ -125,7 +125,7 @@ class RouteTable:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("RouteTable is immutable")
 
-    def lookup(self, path: str) -> CompiledPolicy | None:
+    def lookup(self, path: object) -> CompiledPolicy | None:
         """The policy of the longest segment-aligned prefix of ``path`` (``None``: no CORS).
 
         A path with dot segments (``/public/../admin``) or empty segments (``/api/x//../admin``)
@@ -133,8 +133,11 @@ class RouteTable:
         "remove_dot_segments"; merged slashes first, as ``posixpath.normpath``, nginx's
         ``merge_slashes`` and Go's ``path.Clean`` do); when the readings fall under different
         policies the path is ambiguous and gets :func:`ambiguous_path_policy`, which allows no
-        origin.
+        origin.  So does a ``PATH_INFO`` that is not a string (a broken server): it has no
+        reading at all.
         """
+        if not isinstance(path, str):
+            return ambiguous_path_policy()
         policy = self._longest(path)
         if "/." in path or "//" in path:
             for reading in (remove_dot_segments(path), remove_dot_segments(merge_slashes(path))):

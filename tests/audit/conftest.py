@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 #: Loopback servers started by the test itself: no need to be polite, only bounded.
 FAST = ("--rate", "1000", "--concurrency", "8", "--timeout", "5")
 
-#: The drift of the hidden-drift fleet, planted where the issue says it happens.
+#: The drift planted in the hidden-drift fleet: in stage the orders service adds its own `*`
+#: and the gateway allows the prod SPA too; in prod the gateway drops `Vary` and lets the
+#: preflights of `/users` through to the service.
 PLANTED = Plants(
     own_star=("stage", "orders"),
     extra_origin=("stage", SPA["prod"]),

@@ -142,3 +142,16 @@ def test_mapping_problem_names_source_and_key(
     with pytest.raises(ConfigurationError) as info:
         policy_from_mapping(options, source="gateway.json")
     assert [(p.code, p.option) for p in info.value.problems] == [(code, option)]
+
+
+def test_middleware_options_from_text_convert_and_refuse_unknown_keys() -> None:
+    from flask_edgecors.config import middleware_options_from_strings
+
+    assert middleware_options_from_strings(
+        {"mode": "report", "debug": "true"}, source="app.ini"
+    ) == {"mode": "report", "debug": True}
+    with pytest.raises(ConfigurationError) as info:
+        middleware_options_from_strings({"modee": "report", "debug": "maybe"}, source="app.ini")
+    problems = [(p.code, p.option, p.hint) for p in info.value.problems]
+    assert ("EC034", "app.ini: modee", "did you mean 'mode'?") in problems
+    assert sorted(p.code for p in info.value.problems) == ["EC020", "EC034"]

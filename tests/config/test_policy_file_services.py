@@ -191,3 +191,27 @@ def test_per_environment_urls_need_no_selected_environment(fleet: Path) -> None:
 
     assert policies.environment is None
     assert policies.services["gateway"].url("dev") == "http://localhost:8080"
+
+
+def test_endpoint_at_prefers_the_longest_base_path_not_the_longest_url(tmp_path: Path) -> None:
+    """``http://h:80`` is ``http://h``: its base path (``/``) is shorter than ``/v1``'s."""
+    path = write(tmp_path, "policy.toml", SERVICE + """
+[services.root]
+url = "http://h.example:80"
+
+[services.v1]
+url = "http://h.example/v1"
+""")
+    policies = load_policy_file(path, environ={})
+
+    found = [policies.endpoint_at(f"http://h.example{path}") for path in ("/v1/items", "/other")]
+    assert [None if e is None else e.service.name for e in found] == ["v1", "root"]
+
+
+def test_a_mapping_of_any_kind_is_read() -> None:
+    from types import MappingProxyType
+
+    from flask_edgecors.config import load_mapping
+
+    data = MappingProxyType({"policies": {"default": {"allow_origins": ["https://a.example"]}}})
+    assert load_mapping(data, environ={}).routes["/"] is not None

@@ -42,6 +42,23 @@ def test_reload_without_arguments_rereads_the_file(tmp_path: Path) -> None:
     assert not origin_allowed(middleware, PROD)
 
 
+def test_reload_keeps_the_environment_and_file_chosen_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The variables that chose the file and its environment are read once, at start: a
+    reload re-reads that file for that environment, whatever they say now."""
+    path = write(tmp_path, "policy.toml", BASE_TOML)
+    other = write(tmp_path, "other.toml", "[policies]\n")  # would not even load
+    monkeypatch.setenv("EDGECORS_POLICY_FILE", str(path))
+    monkeypatch.setenv("EDGECORS_ENV", "prod")
+    middleware = middleware_from_file(ok_app)
+    monkeypatch.setenv("EDGECORS_POLICY_FILE", str(other))
+    monkeypatch.setenv("EDGECORS_ENV", "dev")
+    assert middleware.reload() == []
+    assert origin_allowed(middleware, PROD)
+    assert not origin_allowed(middleware, "http://localhost:3000")
+
+
 def test_failed_reload_keeps_the_old_set_and_says_why(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -124,6 +141,25 @@ def test_reload_with_keywords_swaps_a_single_policy(tmp_path: Path) -> None:
     middleware.reload(allow_origins=["https://other.example.com"])
     assert origin_allowed(middleware, "https://other.example.com")
     assert not origin_allowed(middleware, PROD)
+
+
+def test_reload_to_and_from_a_resolver_never_calls_it_with_a_made_up_request() -> None:
+    """A resolver answers for whole requests: the broadening check does not call it (what
+    it grants is only known per request)."""
+    seen: list[dict[str, object]] = []
+    other = CORSPolicy(allow_origins=["https://other.example.com"]).compiled
+
+    def resolver(environ: dict[str, object]) -> object:
+        seen.append(environ)
+        return other if environ["REQUEST_METHOD"] == "GET" else None
+
+    middleware = CORSMiddleware(ok_app, routes={"/api": CORSPolicy(allow_origins=[PROD])})
+    assert middleware.reload(resolver=resolver) == []  # type: ignore[arg-type]
+    assert seen == []
+    assert origin_allowed(middleware, "https://other.example.com")
+    assert middleware.reload(allow_origins=[PROD]) == []
+    assert origin_allowed(middleware, PROD)
+    assert len(seen) == 1  # the one request above
 
 
 def test_reload_without_a_file_or_arguments_is_an_error() -> None:

@@ -205,3 +205,26 @@ def test_non_str_environ_values_are_refused_not_a_type_error(
     status, headers = seen[0]
     assert not status.startswith("5")
     assert cors_header_names(headers) == []
+
+
+@pytest.mark.parametrize("method", ["GET", "OPTIONS"])
+@pytest.mark.parametrize("path", [b"/api/items", None, 7], ids=["bytes", "none", "int"])
+def test_non_str_path_under_a_route_table_is_refused_not_a_type_error(
+    path: object, method: str
+) -> None:
+    """A route table cannot read a PATH_INFO that is not a string: refused, never a 500."""
+    from flask_edgecors import CORSMiddleware
+
+    seen: list[tuple[str, list[tuple[str, str]]]] = []
+    environ = {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "wsgi.url_scheme": "http",
+        "HTTP_ORIGIN": APP_ORIGIN, "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "PUT",
+    }
+    middleware = CORSMiddleware(RecordingApp(), routes={"/api": POLICY, "/": None})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(logging.getLogger("flask_edgecors"), "disabled", True)
+        b"".join(middleware(environ, lambda status, headers, exc_info=None: seen.append(
+            (status, headers))))  # type: ignore[arg-type,func-returns-value]
+    status, headers = seen[0]
+    assert not status.startswith("5")
+    assert "Access-Control-Allow-Origin" not in dict(headers)

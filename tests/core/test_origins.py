@@ -254,6 +254,41 @@ def test_callable_slower_than_the_timeout_fails_closed(caplog: pytest.LogCapture
     assert any("timed out" in r.getMessage() for r in caplog.records)
 
 
+class Interrupted(BaseException):
+    """What a green-thread timeout or ``SystemExit`` looks like: not an ``Exception``."""
+
+
+# On the lookup's thread the interruption ends that thread, as it would in production.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+@pytest.mark.parametrize("timeout", [None, 30.0], ids=["request-thread", "lookup-thread"])
+def test_callable_interrupted_by_a_base_exception_frees_its_slot(timeout: float | None) -> None:
+    calls: list[str] = []
+
+    def interrupted_once(origin: str) -> bool:
+        calls.append(origin)
+        if len(calls) == 1:
+            raise Interrupted
+        return True
+
+    policy = CORSPolicy(allow_origins=[interrupted_once], origin_callback_timeout=timeout)
+    if timeout is None:  # on the request's own thread: it reaches the caller, not swallowed
+        with pytest.raises(Interrupted):
+            _allowed(policy, "https://a.example")
+    else:  # on the lookup's thread: refused, not cached
+        mp = _silenced()
+        try:
+            assert not _allowed(policy, "https://a.example")
+        finally:
+            mp.undo()
+    answers: list[bool] = []
+    again = threading.Thread(target=lambda: answers.append(_allowed(policy, "https://a.example")))
+    again.start()
+    again.join(5)  # a lost slot would make this wait for ever (no timeout) or refuse
+    assert not again.is_alive()
+    assert answers == [True]
+    assert len(calls) == 2
+
+
 def test_many_configured_origins_still_match_exactly() -> None:
     origins = [f"https://tenant{i}.example.net" for i in range(10_000)]
     wildcards = [f"https://*.zone{i}.example.org" for i in range(1_000)]

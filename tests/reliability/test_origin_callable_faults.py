@@ -225,7 +225,8 @@ def test_a_fast_lookup_is_never_queued_behind_slow_ones() -> None:
     """With free slots a fast lookup is answered at once; with every slot held by slow calls
     it is refused at once (not after a timeout behind them) and asked again next time."""
     lookup = GatedLookup()
-    policy = CORSPolicy(allow_origins=[lookup], origin_callback_timeout=1.0)
+    # "At once" (< 2 s) is told apart from "after the timeout" (5 s) even on a loaded machine.
+    policy = CORSPolicy(allow_origins=[lookup], origin_callback_timeout=5.0)
     try:
         with ThreadPoolExecutor(MAX_CONCURRENT_LOOKUPS + 4) as pool:
             slow = [
@@ -235,7 +236,7 @@ def test_a_fast_lookup_is_never_queued_behind_slow_ones() -> None:
             _wait_for(lambda: lookup.running == MAX_CONCURRENT_LOOKUPS - 2)
             start = time.monotonic()
             assert _allowed(policy, "https://fast.example.net")  # a free slot: answered now
-            assert time.monotonic() - start < 0.5
+            assert time.monotonic() - start < 2.0
             slow += [
                 pool.submit(_allowed, policy, f"https://slow-more{i}.example.net")
                 for i in range(6)
@@ -243,7 +244,7 @@ def test_a_fast_lookup_is_never_queued_behind_slow_ones() -> None:
             _wait_for(lambda: lookup.running == MAX_CONCURRENT_LOOKUPS)
             start = time.monotonic()
             assert not _allowed(policy, "https://fast2.example.net")  # every slot taken
-            assert time.monotonic() - start < 0.5  # refused at once, not after the timeout
+            assert time.monotonic() - start < 2.0  # refused at once, not after the timeout
             lookup.release.set()
             [f.result(timeout=10) for f in slow]
         _wait_for(lambda: lookup.running == 0)
