@@ -12,9 +12,11 @@ Where to look (the rules themselves are in ``docs/design.md``):
 ``validation``         one function per option: every problem, with its code
 ``compiled``           :class:`CompiledPolicy`: the precomputed answers to actual requests
 ``preflight``          the preflight answer
+``responses``          the responses this layer writes: preflight, error, the merged answer
 ``origins``            the canonical origin syntax and the configured origin patterns
 ``origin_matching``    origin matching: exact set, wildcard indexes, regexes, callables
 ``origin_lookup``      callable origin sources: cached, bounded, time-limited, fail closed
+``hosts``              host names as a browser serialises them (IDNA, IP literals, zone ids)
 ``headers``            Fetch's header grammar, header lists, ``Vary`` merging
 ``cors_check``         the CORS check a browser applies to a response (report mode)
 ``decision``           :class:`Decision`, reason codes

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .headers import SAFELISTED_METHODS, is_token
+from .headers import NON_WILDCARD_REQUEST_HEADERS, SAFELISTED_METHODS, is_token
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -29,9 +29,6 @@ __all__ = [
 ]
 
 Header = tuple[str, str]
-
-#: Fetch "CORS non-wildcard request-header name": `*` in Allow-Headers never covers it.
-NON_WILDCARD_REQUEST_HEADERS = frozenset({"authorization"})
 
 
 @dataclass(frozen=True, slots=True)

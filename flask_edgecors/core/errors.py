@@ -2,8 +2,8 @@
 
 Every configuration problem has a code (``EC001`` …) that is never reused, the option it
 concerns, the offending value (``!r``) and a hint saying how to fix it.  Validation collects
-*all* problems and raises one :class:`ConfigurationError` listing them, in the manner of
-django-cors-headers' system checks.
+*all* problems and raises one :class:`ConfigurationError` listing them (docs/design.md,
+"Configuration", K1).
 
 The table :data:`ERROR_CODES` is the single source of the codes: the README lists it, a test
 checks that every code used in the package is in it and that no summary is used twice.

@@ -20,6 +20,7 @@ __all__ = [
     "FORBIDDEN_METHODS",
     "FORBIDDEN_REQUEST_HEADERS",
     "FORBIDDEN_RESPONSE_HEADERS",
+    "NON_WILDCARD_REQUEST_HEADERS",
     "NORMALIZED_METHODS",
     "SAFELISTED_METHODS",
     "is_forbidden_request_header",
@@ -41,6 +42,8 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
 #: Fetch "CORS-safelisted method": never needs Access-Control-Allow-Methods.
 SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
+#: Fetch "CORS non-wildcard request-header name": `*` in Allow-Headers never covers it.
+NON_WILDCARD_REQUEST_HEADERS = frozenset({"authorization"})
 #: Fetch "normalize a method": these are upper-cased by the browser, every other name is kept.
 NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
 

@@ -18,7 +18,10 @@ import ipaddress
 import re
 import unicodedata
 
-__all__ = ["a_label_problem", "browser_host", "canonical_ip", "zone_identifier"]
+__all__ = [
+    "a_label_problem", "browser_host", "canonical_ip", "ip_form_ok", "looks_numeric",
+    "zone_identifier",
+]
 
 #: Characters UTS 46 maps to "." (label separators browsers accept besides the full stop).
 _DOT_LOOKALIKES = frozenset("\u3002\uff0e\uff61")
@@ -86,7 +89,7 @@ def canonical_ip(host: str) -> str | None:
             return f"[{ipaddress.IPv6Address(inner).compressed}]"
         except ValueError:
             return None
-    if _NUMERIC_LAST_LABEL.search(host) is None:
+    if not looks_numeric(host):
         return None
     parts = host.split(".")
     if len(parts) != 4 or not all(p.isdigit() and p.isascii() for p in parts):
@@ -95,3 +98,15 @@ def canonical_ip(host: str) -> str | None:
         return str(ipaddress.IPv4Address(".".join(str(int(p)) for p in parts)))
     except ValueError:
         return None
+
+
+def looks_numeric(host: str) -> bool:
+    """Whether a host reads as an IP literal: bracketed, or a last label a browser's host parser
+    reads as a number (decimal or ``0x``), so the whole host is an IPv4 address or invalid."""
+    return host.startswith("[") or _NUMERIC_LAST_LABEL.search(host) is not None
+
+
+def ip_form_ok(host: str) -> bool:
+    """A host that reads as an IP literal is in the one form browsers send (a dotted quad,
+    compressed IPv6 without a zone); any other host name passes."""
+    return not looks_numeric(host) or canonical_ip(host) == host

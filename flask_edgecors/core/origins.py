@@ -30,7 +30,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import EdgeCORSWarning
-from .hosts import a_label_problem, browser_host, canonical_ip, zone_identifier
+from .hosts import (
+    a_label_problem,
+    browser_host,
+    canonical_ip,
+    ip_form_ok,
+    looks_numeric,
+    zone_identifier,
+)
 
 if TYPE_CHECKING:
     from publicsuffixlist import PublicSuffixList
@@ -59,7 +66,6 @@ _IPV6 = r"\[[0-9a-f:.]{2,45}\]"
 _PORT = r"[1-9][0-9]{0,4}"
 #: A request origin in canonical serialisation; groups: scheme, host, port.
 _REQUEST_ORIGIN = re.compile(rf"({_SCHEME})://({_HOSTNAME}|{_IPV6})(?::({_PORT}))?")
-_LAST_LABEL_NUMERIC = re.compile(r"(?:^|\.)[0-9]+$|(?:^|\.)0x[0-9a-f]*$")
 
 
 def is_loopback_host(host: str) -> bool:
@@ -68,21 +74,6 @@ def is_loopback_host(host: str) -> bool:
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _canonical_ip_ok(host: str) -> bool:
-    """A numeric-looking host must be the canonical dotted quad or compressed IPv6."""
-    if host.startswith("["):
-        try:
-            return ipaddress.IPv6Address(host[1:-1]).compressed == host[1:-1]
-        except ValueError:
-            return False
-    if _LAST_LABEL_NUMERIC.search(host) is None:
-        return True  # an ordinary host name
-    try:
-        return str(ipaddress.IPv4Address(host)) == host
     except ValueError:
         return False
 
@@ -102,7 +93,7 @@ def split_request_origin(origin: str) -> tuple[str, str, str | None] | None:
     scheme, host, port = match.groups()
     if port is not None and (int(port) > 65535 or DEFAULT_PORTS.get(scheme) == port):
         return None
-    if len(host) > 253 or not _canonical_ip_ok(host):
+    if len(host) > 253 or not ip_form_ok(host):
         return None
     return scheme, host, port
 
@@ -231,7 +222,7 @@ def _canonical_host(
             "copy the host from the Origin header your browser sends",
         )
         return None
-    if not _canonical_ip_ok(host):
+    if not ip_form_ok(host):
         problems.add(
             "EC009", option, text, "the IPv4 address is not in canonical dotted-quad form",
             hint or "write it as four decimal numbers, e.g. 127.0.0.1",
@@ -347,7 +338,7 @@ def parse_origin_pattern(
     if canonical is None:
         return None
     if kind == "subdomains":
-        if canonical.startswith("[") or _LAST_LABEL_NUMERIC.search(canonical):
+        if looks_numeric(canonical):
             problems.add(
                 "EC029", option, text, "IP addresses have no subdomains",
                 "list the address itself, without '*.'",

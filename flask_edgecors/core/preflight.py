@@ -14,7 +14,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple, NoReturn, Protocol
 
 from .decision import Reason
-from .headers import SAFELISTED_METHODS, is_token, parse_header_list
+from .headers import (
+    NON_WILDCARD_REQUEST_HEADERS,
+    SAFELISTED_METHODS,
+    is_token,
+    parse_header_list,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -261,7 +266,7 @@ class PreflightRules:
             for name in names:
                 if name in self.headers:
                     continue
-                if self.header_wildcard and name != "authorization":
+                if self.header_wildcard and name not in NON_WILDCARD_REQUEST_HEADERS:
                     continue  # Fetch: `*` never covers Authorization.
                 return PreflightResult(Reason.HEADER_NOT_ALLOWED, name, lists)
         headers: list[Header] = [("Access-Control-Allow-Origin", allow_origin), *self._fixed]

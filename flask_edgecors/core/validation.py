@@ -1,7 +1,7 @@
 """Validation of the options of :class:`~flask_edgecors.CORSPolicy` and the middleware.
 
 Each function checks one option, adds every problem it finds to a
-:class:`~flask_edgecors.errors.Problems` collector (code, option, value, message, hint) and
+:class:`~flask_edgecors.core.errors.Problems` collector (code, option, value, message, hint) and
 returns the normalised value, so a policy reports all of its problems at once.
 """
 

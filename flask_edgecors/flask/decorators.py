@@ -34,8 +34,6 @@ from flask_edgecors.core.policy import CORSPolicy
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from flask_edgecors.core.compiled import CompiledPolicy
-
 __all__ = ["MARKER_ATTR", "RouteCORS", "cross_origin", "no_cors", "route_marker"]
 
 #: The attribute the decorators set on a view function (or ``MethodView`` class).
@@ -50,12 +48,11 @@ class RouteCORS:
     Exactly one of ``policy`` / ``name`` is set, or neither when ``off`` is true.
     """
 
-    __slots__ = ("compiled", "name", "off", "policy")
+    __slots__ = ("name", "off", "policy")
 
     off: bool
     name: str | None
     policy: CORSPolicy | None
-    compiled: CompiledPolicy | None
 
     def __init__(
         self, *, policy: CORSPolicy | None = None, name: str | None = None, off: bool = False
@@ -63,7 +60,6 @@ class RouteCORS:
         object.__setattr__(self, "off", off)
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "policy", policy)
-        object.__setattr__(self, "compiled", policy.compiled if policy is not None else None)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("RouteCORS is immutable")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from webtest import TestApp
 
 import flask_edgecors
 from flask_edgecors import (
@@ -281,11 +282,19 @@ def test_origin_problems_have_precise_codes_and_hints(
     assert hint_part in caught.value.problems[0].hint
 
 
-def test_loopback_http_origins_with_credentials_are_fine() -> None:
-    CORSPolicy(
+@pytest.mark.parametrize(
+    "origin", ["http://localhost:5173", "http://127.0.0.1:8080", "http://[::1]:3000"]
+)
+def test_loopback_http_origins_with_credentials_are_fine(origin: str) -> None:
+    policy = CORSPolicy(
         allow_origins=["http://localhost:*", "http://127.0.0.1:8080", "http://[::1]:3000"],
         allow_credentials=True,
     )
+    response = TestApp(CORSMiddleware(RecordingApp(), policy)).get(
+        "/", headers={"Origin": origin, "Cookie": "session=1"}, status=200
+    )
+    assert response.headers["Access-Control-Allow-Origin"] == origin
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
 
 
 def test_insecure_origins_with_credentials_need_the_dangerous_opt_in() -> None:

@@ -15,7 +15,7 @@ import pytest
 from webtest import TestApp
 
 from examples import legacy_wsgi
-from tests.support.servers import free_port
+from tests.support.servers import free_port, readline_within
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "legacy_wsgi.py"
 SPA = "http://localhost:3000"
@@ -104,9 +104,9 @@ def test_example_runs_as_a_real_server_on_loopback() -> None:
     )
     try:
         assert process.stdout is not None
-        banner = process.stdout.readline()
+        banner = readline_within(process.stdout)
         assert f"http://127.0.0.1:{port}" in banner
-        assert "curl" in process.stdout.readline()
+        assert "curl" in readline_within(process.stdout)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 10
         while True:

@@ -43,15 +43,20 @@ def test_decorators_return_the_same_function_object(decorator: Any) -> None:
     assert route_marker(fresh) is getattr(fresh, MARKER_ATTR)
 
 
-def test_keyword_decorator_attaches_a_compiled_policy() -> None:
-    def fresh() -> str:
+def test_keyword_decorator_policy_answers_for_its_route() -> None:
+    app = Flask("decorated")
+
+    @app.route("/items", methods=["PUT"])
+    @cross_origin(allow_origins=[APP_ORIGIN], allow_methods=["PUT"], max_age=60)
+    def items() -> str:
         return "ok"
 
-    cross_origin(allow_origins=[APP_ORIGIN], max_age=60)(fresh)
-    marker = route_marker(fresh)
-    assert marker is not None
-    assert marker.compiled is not None
-    assert marker.compiled.policy.max_age == 60
+    EdgeCORS(app, allow_origins=[PARTNER_ORIGIN])
+    client = TestApp(app, lint=True)
+    answer = preflight(client, "/items", APP_ORIGIN, "PUT", status=204)
+    assert answer.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+    assert answer.headers["Access-Control-Max-Age"] == "60"
+    preflight(client, "/items", PARTNER_ORIGIN, "PUT", status=403)  # not the app default
 
 
 @pytest.mark.parametrize(

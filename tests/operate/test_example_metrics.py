@@ -14,7 +14,7 @@ from webtest import TestApp
 
 from examples.metrics import build
 from flask_edgecors.__main__ import main as probe_main
-from tests.support.servers import free_port
+from tests.support.servers import free_port, readline_within
 
 SPA = "https://app.example.com"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "metrics.py"
@@ -77,7 +77,7 @@ def test_example_runs_as_a_server_and_the_probe_agrees(capsys: pytest.CaptureFix
     )
     try:
         assert process.stdout is not None
-        assert f"http://127.0.0.1:{port}" in process.stdout.readline()
+        assert f"http://127.0.0.1:{port}" in readline_within(process.stdout)
         url = f"http://127.0.0.1:{port}/api/items"
         deadline = time.monotonic() + 10
         while probe_main(["probe", url, "--origin", SPA, "--timeout", "2"]) == 2:
@@ -88,6 +88,11 @@ def test_example_runs_as_a_server_and_the_probe_agrees(capsys: pytest.CaptureFix
         assert "got status 403" in out
     finally:
         process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate(timeout=5)
         try:
             process.wait(timeout=10)
         finally:

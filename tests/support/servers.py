@@ -10,8 +10,20 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from typing import IO
 
     from _typeshed.wsgi import WSGIApplication
+
+
+def readline_within(stream: IO[str], timeout: float = 20.0) -> str:
+    """The next line of a subprocess's output, or an assertion error after ``timeout``
+    seconds (a plain ``readline()`` would wait as long as the process stays silent)."""
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert line, f"no output line within {timeout} s"
+    return line[0]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
