@@ -128,16 +128,16 @@ def load_mapping(
     policies = loader.policies()
     top_routes = loader.routes(loader.data.get("routes"), "routes", policies)
     middleware = loader.middleware_options(loader.data.get("middleware"), "middleware")
-    services = loader._table("services", loader.data.get("services"))
+    services = loader.table("services", loader.data.get("services"))
     routes: dict[str, CORSPolicy | None] | None = top_routes if "routes" in loader.data else None
     tables: dict[str, dict[str, Any]] = {}
     prefixes: dict[str, list[str]] = {}
     for name, raw in services.items():
         path = key_path("services", name)
-        table = tables[name] = loader._table(path, raw)
+        table = tables[name] = loader.table(path, raw)
         for key in table:
             if key not in SERVICE_KEYS:
-                loader._unknown(key, path, SERVICE_KEYS)
+                loader.unknown(key, path, SERVICE_KEYS)
         own = loader.routes(table.get("routes"), key_path(path, "routes"), policies)
         own_mw = loader.middleware_options(table.get("middleware"), key_path(path, "middleware"))
         applies = table.get("routes") if "routes" in table else loader.data.get("routes")
@@ -148,15 +148,15 @@ def load_mapping(
     fleet = load_services(loader, tables, prefixes)
     if service is not None and service not in services:
         loader.problems.add(
-            "EC027", loader._where(SERVICE_VAR), service, "no service of that name in the file",
+            "EC027", loader.where(SERVICE_VAR), service, "no service of that name in the file",
             f"use one of {', '.join(services) or '(none: drop the service)'}",
         )
     if routes is None:
         default = policies.get("default")
         routes = {"/": default} if default is not None else {}
-        if default is None and "default" not in loader._table("policies", loader.data.get(
+        if default is None and "default" not in loader.table("policies", loader.data.get(
                 "policies")):
-            loader._add("EC030", "routes", None, "no routes table and no policy named 'default'",
+            loader.add("EC030", "routes", None, "no routes table and no policy named 'default'",
                         "add [routes] with '/api' = 'policy-name', or a [policies.default]")
     # A broken default is reported once, not once per policy that inherits it.
     unique = {(p.code, p.option, repr(p.value)): p for p in loader.problems.items}
@@ -179,7 +179,7 @@ def policy_from_mapping(
 ) -> CORSPolicy:
     """One policy from a flat mapping of CORSPolicy options (unknown keys are EC034)."""
     loader = Loader({}, source, None, ENV_VAR)
-    located = loader._options(dict(options), "", {})
+    located = loader.options(dict(options), "", {})
     loader.problems.raise_if_any()
     policy = build_policy(located, loader.problems, source, name=name)
     loader.problems.raise_if_any()

@@ -78,30 +78,30 @@ class Loader:
         self.env_from = env_from
         self.no_env_reported = False
         if not isinstance(data, dict):
-            self._add("EC033", "", data, "the top level must be a table", "start with [policies]")
+            self.add("EC033", "", data, "the top level must be a table", "start with [policies]")
             data = {}
         self.data: dict[str, Any] = data
         for key in data:
             if key not in _TOP_KEYS:
-                self._unknown(key, "", _TOP_KEYS)
+                self.unknown(key, "", _TOP_KEYS)
         self.environments = self._environments()
 
     # -- problems ---------------------------------------------------------------------------
 
-    def _where(self, path: str) -> str:
+    def where(self, path: str) -> str:
         return f"{self.source}: {path}" if path else self.source
 
-    def _add(self, code: str, path: str, value: Any, message: str, hint: str) -> None:
-        self.problems.add(code, self._where(path), value, message, hint)
+    def add(self, code: str, path: str, value: Any, message: str, hint: str) -> None:
+        self.problems.add(code, self.where(path), value, message, hint)
 
-    def _unknown(self, key: object, path: str, known: tuple[str, ...]) -> None:
-        report_unknown(self.problems, self._where(key_path(path, key)), key, known)
+    def unknown(self, key: object, path: str, known: tuple[str, ...]) -> None:
+        report_unknown(self.problems, self.where(key_path(path, key)), key, known)
 
-    def _table(self, path: str, value: Any) -> dict[str, Any]:
+    def table(self, path: str, value: Any) -> dict[str, Any]:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self._add("EC020", path, value, "expected a table", f"write [{path}] with keys below")
+            self.add("EC020", path, value, "expected a table", f"write [{path}] with keys below")
             return {}
         return value
 
@@ -110,7 +110,7 @@ class Loader:
     def _environments(self) -> tuple[str, ...]:
         raw = self.data.get("environments", [])
         if not isinstance(raw, list) or not all(isinstance(e, str) and e for e in raw):
-            self._add(
+            self.add(
                 "EC020", "environments", raw, "expected a list of environment names",
                 "write environments = ['dev', 'stage', 'prod']",
             )
@@ -118,7 +118,7 @@ class Loader:
         declared = tuple(raw)
         if self.environment is not None and declared and self.environment not in declared:
             self.problems.add(
-                "EC027", self._where(self.env_from), self.environment,
+                "EC027", self.where(self.env_from), self.environment,
                 f"not an environment the file declares ({', '.join(declared)})",
                 f"set {ENV_VAR} to one of {', '.join(declared)}",
             )
@@ -126,30 +126,39 @@ class Loader:
             self.no_env_reported = True
         return declared
 
-    def _per_environment(self, path: str, table: dict[str, Any]) -> tuple[Any, str] | None:
-        """The value of a per-environment table for the selected environment."""
+    def environment_table(
+        self, path: str, table: dict[str, Any], what: str = "list", example: str = "[...]"
+    ) -> bool:
+        """Check the keys of a per-environment table: environments are declared (else EC020,
+        and ``False``), every key is one of them (EC034), every one has an entry (EC036)."""
         if not self.environments:
-            self._add(
+            self.add(
                 "EC020", path, table,
                 "a per-environment table needs the environments declared at the top",
                 "add environments = ['dev', 'stage', 'prod'] at the top of the file",
             )
-            return None
+            return False
         for key in table:
             if key not in self.environments:
-                self._unknown(key, path, self.environments)
+                self.unknown(key, path, self.environments)
         for env in self.environments:
             if env not in table:
-                self._add(
+                self.add(
                     "EC036", path, sorted(table),
-                    f"no list for the declared environment {env!r}",
-                    f"add {key_path(path, env)} = [...] (every environment needs its own list)",
+                    f"no {what} for the declared environment {env!r}",
+                    f"add {key_path(path, env)} = {example} (every environment needs its own)",
                 )
+        return True
+
+    def per_environment(self, path: str, table: dict[str, Any]) -> tuple[Any, str] | None:
+        """The value of a per-environment table for the selected environment."""
+        if not self.environment_table(path, table):
+            return None
         if self.environment is None:
             if not self.no_env_reported:
                 self.no_env_reported = True
                 self.problems.add(
-                    "EC027", self._where(ENV_VAR), None,
+                    "EC027", self.where(ENV_VAR), None,
                     f"the file has per-environment lists (first at {path}) and no environment "
                     "is selected",
                     f"set {ENV_VAR} to one of {', '.join(self.environments)}, or pass "
@@ -165,7 +174,7 @@ class Loader:
     def _select(self, value: Any, path: str) -> tuple[Any, str] | None:
         """A per-environment table resolved to the selected environment's value."""
         if isinstance(value, dict):
-            return self._per_environment(path, value)
+            return self.per_environment(path, value)
         return value, path
 
     def _origin_list(self, value: Any, path: str, named: dict[str, Located] | None,
@@ -184,7 +193,7 @@ class Loader:
             if named is not None and isinstance(item, str) and item.startswith("@"):
                 ref = named.get(item[1:])
                 if ref is None:
-                    self._add(
+                    self.add(
                         "EC031", here, item, "no origin list of that name",
                         f"define [origins.{item[1:]}] or use one of "
                         f"{', '.join('@' + n for n in named) or '(none defined)'}",
@@ -206,25 +215,25 @@ class Loader:
     def _regex(self, item: dict[str, Any], path: str) -> re.Pattern[str] | None:
         for key in item:
             if key != "regex":
-                self._unknown(key, path, ("regex",))
+                self.unknown(key, path, ("regex",))
         pattern = item.get("regex")
         if not isinstance(pattern, str):
-            self._add("EC020", path, item, "expected {regex = '...'}", "write {regex = '^...$'}")
+            self.add("EC020", path, item, "expected {regex = '...'}", "write {regex = '^...$'}")
             return None
         try:
             return re.compile(pattern)
         except re.error as exc:
-            self._add("EC035", key_path(path, "regex"), pattern, f"not a valid regex: {exc}",
+            self.add("EC035", key_path(path, "regex"), pattern, f"not a valid regex: {exc}",
                       "fix the pattern (it is matched with fullmatch)")
             return None
 
     def named_origins(self) -> dict[str, Located]:
         out: dict[str, Located] = {}
-        for name, value in self._table("origins", self.data.get("origins")).items():
+        for name, value in self.table("origins", self.data.get("origins")).items():
             path = key_path("origins", name)
             located = self._origin_list(value, path, None)
             if located[0] is not _UNRESOLVED and not isinstance(located[0], list):
-                self._add("EC020", located[1], located[0],
+                self.add("EC020", located[1], located[0],
                           "expected a list or a per-environment table",
                           f"write {path} = ['https://app.example.com']")
                 located = (_UNRESOLVED, path, None)
@@ -233,13 +242,13 @@ class Loader:
 
     # -- policies ---------------------------------------------------------------------------
 
-    def _options(self, table: dict[str, Any], path: str, named: dict[str, Located],
+    def options(self, table: dict[str, Any], path: str, named: dict[str, Located],
                  ) -> dict[str, Located]:
         out: dict[str, Located] = {}
         for key, value in table.items():
             here = key_path(path, key)
             if key not in POLICY_OPTIONS or key == "name":
-                self._unknown(key, path, tuple(o for o in POLICY_OPTIONS if o != "name"))
+                self.unknown(key, path, tuple(o for o in POLICY_OPTIONS if o != "name"))
             elif key == "allow_origins":
                 out[key] = self._origin_list(value, here, named)
             else:
@@ -250,14 +259,14 @@ class Loader:
 
     def policies(self) -> dict[str, CORSPolicy]:
         named = self.named_origins()
-        defaults = self._options(self._table("defaults", self.data.get("defaults")),
+        defaults = self.options(self.table("defaults", self.data.get("defaults")),
                                  "defaults", named)
         out: dict[str, CORSPolicy] = {}
-        for name, table in self._table("policies", self.data.get("policies")).items():
+        for name, table in self.table("policies", self.data.get("policies")).items():
             path = key_path("policies", name)
-            options = {**defaults, **self._options(self._table(path, table), path, named)}
+            options = {**defaults, **self.options(self.table(path, table), path, named)}
             if "allow_origins" not in options:
-                self._add("EC030", path, None, "a policy needs allow_origins",
+                self.add("EC030", path, None, "a policy needs allow_origins",
                           f"add allow_origins = [...] under [{path}]")
                 continue
             unresolved = options["allow_origins"][0] is _UNRESOLVED
@@ -273,29 +282,29 @@ class Loader:
     def routes(self, value: Any, path: str, policies: dict[str, CORSPolicy],
                ) -> dict[str, CORSPolicy | None]:
         table: dict[str, CORSPolicy | None] = {}
-        declared = set(self._table("policies", self.data.get("policies")))
-        for prefix, target in self._table(path, value).items():
+        declared = set(self.table("policies", self.data.get("policies")))
+        for prefix, target in self.table(path, value).items():
             here = key_path(path, prefix)
             if target is False:
                 table[prefix] = None
             elif not isinstance(target, str):
-                self._add("EC024", here, target, "a route maps to a policy name, or false",
+                self.add("EC024", here, target, "a route maps to a policy name, or false",
                           f"write {here} = 'api' (or false for no CORS)")
             elif target in policies:
                 table[prefix] = policies[target]
             elif target not in declared:
-                self._add("EC031", here, target, "no policy of that name",
+                self.add("EC031", here, target, "no policy of that name",
                           f"use one of {', '.join(sorted(declared)) or '(none defined)'}")
         route_problems = Problems()
         RouteTable(table, route_problems)
         for problem in route_problems.items:  # EC023/EC028 name the prefix: locate it
             self.problems.extend([_replace(
-                problem, option=self._where(key_path(path, problem.value)))])
+                problem, option=self.where(key_path(path, problem.value)))])
         return table
 
     def middleware_options(self, value: Any, path: str) -> dict[str, Any]:
         return check_middleware_table(
-            self._table(path, value), self.problems, lambda k: self._where(key_path(path, k))
+            self.table(path, value), self.problems, lambda k: self.where(key_path(path, k))
         )
 
 

@@ -116,7 +116,7 @@ def url_base(url: str) -> tuple[str, str] | None:
 
 def _check_url(loader: Loader, value: Any, path: str) -> str | None:
     if not isinstance(value, str):
-        loader._add("EC020", path, value, "a URL is a string",
+        loader.add("EC020", path, value, "a URL is a string",
                     f"write {path} = 'https://api.example.com'")
         return None
     parts = urlsplit(value) if value.isascii() and value.isprintable() else None
@@ -130,7 +130,7 @@ def _check_url(loader: Loader, value: Any, path: str) -> str | None:
     elif parts.query or parts.fragment or "?" in value or "#" in value:
         problem = "it carries a query or a fragment"
     if problem is not None:
-        loader._add("EC042", path, value, f"not a usable base URL: {problem}",
+        loader.add("EC042", path, value, f"not a usable base URL: {problem}",
                     "write the scheme, host and port, e.g. 'https://api.example.com' or "
                     "'http://127.0.0.1:8081'")
         return None
@@ -139,27 +139,14 @@ def _check_url(loader: Loader, value: Any, path: str) -> str | None:
 
 def _urls(loader: Loader, value: Any, path: str) -> dict[str | None, str]:
     if isinstance(value, dict):
-        if not loader.environments:
-            loader._add(
-                "EC020", path, value,
-                "a per-environment table needs the environments declared at the top",
-                "add environments = ['dev', 'stage', 'prod'] at the top of the file",
-            )
+        if not loader.environment_table(path, value, "URL", "'https://...'"):
             return {}
         urls: dict[str | None, str] = {}
         for env, item in value.items():
-            if env not in loader.environments:
-                loader._unknown(env, path, loader.environments)
-                continue
-            checked = _check_url(loader, item, key_path(path, env))
-            if checked is not None:
-                urls[env] = checked
-        for env in loader.environments:
-            if env not in value:
-                loader._add(
-                    "EC036", path, sorted(value), f"no URL for the declared environment {env!r}",
-                    f"add {key_path(path, env)} = 'https://...' (every environment needs one)",
-                )
+            if env in loader.environments:
+                checked = _check_url(loader, item, key_path(path, env))
+                if checked is not None:
+                    urls[env] = checked
         return urls
     checked = _check_url(loader, value, path)
     if checked is None:
@@ -169,14 +156,14 @@ def _urls(loader: Loader, value: Any, path: str) -> dict[str | None, str]:
 
 def _paths(loader: Loader, value: Any, path: str) -> tuple[str, ...] | None:
     if not isinstance(value, list) or not value or not all(isinstance(p, str) for p in value):
-        loader._add("EC020", path, value, "expected a non-empty list of path prefixes",
+        loader.add("EC020", path, value, "expected a non-empty list of path prefixes",
                     f"write {path} = ['/orders']")
         return None
     found = Problems()
     RouteTable(dict.fromkeys(value), found)  # the rule of route prefixes, written once
     for problem in found.items:
         where = f"{path}[{value.index(problem.value)}]" if problem.value in value else path
-        loader._add(problem.code, where, problem.value, problem.message, problem.hint)
+        loader.add(problem.code, where, problem.value, problem.message, problem.hint)
     if found.items:
         return None
     return tuple(dict.fromkeys(_prefix(p) for p in value))
@@ -211,10 +198,10 @@ def load_services(
         raw = table.get("role", "service")
         where = key_path(key_path("services", name), "role")
         if not isinstance(raw, str):
-            loader._add("EC020", where, raw, "a role is a string",
+            loader.add("EC020", where, raw, "a role is a string",
                         f"write {where} = 'gateway' or 'service'")
         elif raw not in ROLES:
-            loader._add("EC027", where, raw, "a role is 'gateway' or 'service'",
+            loader.add("EC027", where, raw, "a role is 'gateway' or 'service'",
                         "write role = 'gateway' for a gateway; leave it out for a service")
         else:
             roles[name] = "gateway" if raw == "gateway" else "service"
@@ -226,12 +213,12 @@ def load_services(
         if behind is not None:
             where = key_path(path, "behind")
             if roles.get(name) == "gateway":
-                loader._add("EC041", where, behind, "a gateway is browser-facing: it sits "
+                loader.add("EC041", where, behind, "a gateway is browser-facing: it sits "
                             "behind no other gateway", f"remove {where}, or make {name!r} a "
                             "service (role = 'service')")
                 behind = None
             elif not isinstance(behind, str) or behind not in gateways:
-                loader._add("EC041", where, behind, "names no service with role = 'gateway'",
+                loader.add("EC041", where, behind, "names no service with role = 'gateway'",
                             f"use one of {', '.join(map(repr, gateways)) or '(none declared)'}"
                             ", or declare that gateway with role = 'gateway'")
                 behind = None

@@ -34,7 +34,6 @@ Header = tuple[str, str]
 Response = tuple[str, list[Header], bytes]
 
 _PLAIN: Header = ("Content-Type", "text/plain; charset=utf-8")
-_PREFLIGHT_VARY = PREFLIGHT_VARY_HEADER
 _ERROR_BODY = b"Internal Server Error"
 
 
@@ -47,14 +46,14 @@ def preflight_response(result: PreflightResult, debug_text: str | None) -> Respo
     if debug_text is None:
         # No CORS headers, no policy disclosed: the browser reports a missing
         # Access-Control-Allow-Origin.
-        return "403 Forbidden", [_PLAIN, _PREFLIGHT_VARY, ("Content-Length", "0")], b""
+        return "403 Forbidden", [_PLAIN, PREFLIGHT_VARY_HEADER, ("Content-Length", "0")], b""
     debug = ("EdgeCORS-Debug", debug_text)
     if result.headers:
         # An allowed origin refused on its method or a header: a 2xx with the allowed lists.
-        return "204 No Content", [*result.headers, _PREFLIGHT_VARY, debug], b""
+        return "204 No Content", [*result.headers, PREFLIGHT_VARY_HEADER, debug], b""
     body = f"CORS preflight refused: {debug_text}\n".encode("ascii", "backslashreplace")
     length = ("Content-Length", str(len(body)))
-    return "403 Forbidden", [_PLAIN, _PREFLIGHT_VARY, debug, length], body
+    return "403 Forbidden", [_PLAIN, PREFLIGHT_VARY_HEADER, debug, length], body
 
 
 def error_response(
@@ -68,10 +67,8 @@ def error_response(
         escape_for_log(environ.get("PATH_INFO", "")),
         exc_info=exc_info,
     )
-    extra, vary = split_vary(answer)
-    headers: list[Header] = [_PLAIN, ("Content-Length", str(len(_ERROR_BODY))), *extra]
-    if vary:
-        merge_vary(headers, vary)
+    # A fresh list holds no Vary of its own: the answer's (one line) is the only one.
+    headers: list[Header] = [_PLAIN, ("Content-Length", str(len(_ERROR_BODY))), *answer]
     return "500 Internal Server Error", headers, _ERROR_BODY
 
 
