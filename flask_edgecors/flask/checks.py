@@ -78,11 +78,12 @@ def check_app(app: Flask) -> list[Finding]:
         marker = route_marker(view)
         if marker is None:
             continue
-        if marker.name is not None and marker.name not in ext.policies:
+        unknown = effective_policy(app, ext, state.default, endpoint).unknown
+        if unknown is not None:
             findings.append(
                 Finding(
                     "error", "EC031", f"route {endpoint!r}",
-                    f"@cross_origin({marker.name!r}) names no policy (was the decorator put "
+                    f"@cross_origin({unknown!r}) names no policy (was the decorator put "
                     "above the route decorator, after registration?)",
                 )
             )

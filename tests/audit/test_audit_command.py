@@ -172,8 +172,12 @@ ENVS = ('environments = ["dev", "prod"]\n' + NO_URLS
                  "not allowed with argument", id="env-and-compare"),
     pytest.param(["--file", "{ENVS}", "--env", "dev", "--fail-on", "never"], "invalid choice",
                  id="bad-fail-on"),
-    pytest.param(["--file", "{ENVS}", "--env", "dev", "--rate", "0"], "must be above 0",
+    pytest.param(["--file", "{ENVS}", "--env", "dev", "--rate", "0"], "above 0",
                  id="zero-rate"),
+    pytest.param(["--file", "{ENVS}", "--env", "dev", "--timeout", "inf"],
+                 "must be a finite number above 0", id="infinite-timeout"),
+    pytest.param(["--file", "{ENVS}", "--env", "dev", "--concurrency", "1.5"],
+                 "'1.5' is not a whole number", id="fractional-concurrency"),
     pytest.param(["--file", "{NO_URLS}"], "no service has a url in the file", id="no-urls"),
     pytest.param(["--file", "{BROKEN}"], "[EC042]", id="invalid-file"),
 ])

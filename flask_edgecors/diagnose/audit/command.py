@@ -9,10 +9,11 @@ audited, 2 on a usage error (an invalid file included).  See :mod:`.run`.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from flask_edgecors.config import ENV_VAR
 from flask_edgecors.core.errors import ConfigurationError
@@ -37,15 +38,22 @@ DESCRIPTION = (
 )
 
 
-def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
-    def convert(text: str) -> float:
+_Number = TypeVar("_Number", int, float)
+
+
+def _positive(kind: Callable[[str], _Number]) -> Callable[[str], _Number]:
+    """An argparse type: a finite number above 0, of ``kind``."""
+
+    def convert(text: str) -> _Number:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"{text!r} must be a finite number above 0")
         return value
+
     return convert
 
 
