@@ -167,7 +167,7 @@ class CompiledPolicy:
             return (("Access-Control-Allow-Origin", origin), *self._tail, _VARY_ORIGIN)
         return self.refused
 
-    def actual_headers(self, origin: str) -> tuple[Header, ...] | None:
+    def actual_headers(self, origin: str | None) -> tuple[Header, ...] | None:
         """CORS headers for an actual request from ``origin`` (no ``Vary``); ``None`` if refused."""
         found = self.answer(origin)
         if found is self.refused or origin is None:

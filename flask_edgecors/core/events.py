@@ -138,8 +138,8 @@ def response_decision(
         allowed, reason = True, Reason.NO_ORIGIN
     elif kind == PREFLIGHT:
         result = policy.preflight(
-            environ.get("HTTP_ORIGIN"),  # type: ignore[arg-type]
-            environ.get(ACRM_ENVIRON),  # type: ignore[arg-type]
+            environ.get("HTTP_ORIGIN"),
+            environ.get(ACRM_ENVIRON),
             environ.get(ACRH_ENVIRON),
             environ.get(ACRPN_ENVIRON),
         )

@@ -312,8 +312,8 @@ class CORSMiddleware:
         if policy is None:
             return self._untouched(environ, start_response, PREFLIGHT)
         result = policy.preflight(
-            environ.get("HTTP_ORIGIN"),  # type: ignore[arg-type]
-            environ.get(ACRM_ENVIRON),  # type: ignore[arg-type]
+            environ.get("HTTP_ORIGIN"),
+            environ.get(ACRM_ENVIRON),
             environ.get(ACRH_ENVIRON),
             environ.get(ACRPN_ENVIRON),
         )

@@ -48,7 +48,7 @@ MAX_METHOD_LENGTH = 64
 CACHE_SIZE = 512
 _CACHE_MAX_KEY = 2048
 
-_Key = tuple[str, str, "str | None", "str | None"]
+_Key = tuple[object, object, object, object]  # the environ values, as they came
 
 
 class PreflightResult(NamedTuple):
@@ -74,10 +74,10 @@ class PreflightAnswer(Protocol):
 
     def __call__(
         self,
-        origin: str,
-        method: str,
-        request_headers: str | None,
-        private_network: str | None = None,
+        origin: object,
+        method: object,
+        request_headers: object,
+        private_network: object = None,
     ) -> PreflightResult: ...
 
 
@@ -190,14 +190,17 @@ class PreflightRules:
 
     def answer(
         self,
-        origin: str,
-        method: str,
-        request_headers: str | None,
-        private_network: str | None = None,
+        origin: object,
+        method: object,
+        request_headers: object,
+        private_network: object = None,
     ) -> PreflightResult:
         """Answer a preflight: ``method`` is ``Access-Control-Request-Method``,
         ``request_headers`` the raw ``Access-Control-Request-Headers`` (or ``None``) and
-        ``private_network`` the raw ``Access-Control-Request-Private-Network``."""
+        ``private_network`` the raw ``Access-Control-Request-Private-Network``.
+
+        The values are the environ's, whatever they are: anything but a ``str`` is refused
+        (PEP 3333 says they are strings; a broken server must not make this raise)."""
         cache = self._cache
         if cache is None:
             return self._decide(origin, method, request_headers, private_network)
@@ -208,11 +211,12 @@ class PreflightRules:
             return self._decide(origin, method, request_headers, private_network)
         if result is None:
             result = self._decide(origin, method, request_headers, private_network)
-            try:
-                size = len(origin) + len(method) + len(request_headers or "")
-                size += len(private_network or "")
-            except TypeError:  # not a str (PEP 3333 says it must be): not cached
-                return result
+            # Only short requests of str values are remembered (anything else: not cached).
+            size = sum(
+                len(value) if isinstance(value, str) else _CACHE_MAX_KEY + 1
+                for value in key
+                if value is not None
+            )
             if size <= _CACHE_MAX_KEY:
                 if len(cache) >= CACHE_SIZE:
                     cache.clear()
@@ -221,10 +225,10 @@ class PreflightRules:
 
     def _decide(
         self,
-        origin: str,
-        method: str,
-        request_headers: str | None,
-        private_network: str | None,
+        origin: object,
+        method: object,
+        request_headers: object,
+        private_network: object,
     ) -> PreflightResult:
         if not isinstance(origin, str):
             return PreflightResult(Reason.ORIGIN_NOT_ALLOWED, None, ())

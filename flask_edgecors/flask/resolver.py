@@ -183,7 +183,7 @@ class FlaskResolver(ResponseResolver):
                     continue
                 other = self.policy_of(endpoint)
                 if other is not None and other.preflight(
-                    environ.get("HTTP_ORIGIN"),  # type: ignore[arg-type]
+                    environ.get("HTTP_ORIGIN"),
                     method,
                     environ.get(ACRH_ENVIRON),
                     environ.get(ACRPN_ENVIRON),
