@@ -103,7 +103,7 @@ def policy_risks(policy: CORSPolicy, where: str) -> list[Finding]:
                 "-extension"
             ):
                 risk("R017", f"{entry!r}: browsers send Origin with http or https (or a "
-                     "browser-extension scheme), never {scheme}://; this entry never matches")
+                     f"browser-extension scheme), never {scheme}://; this entry never matches")
         elif isinstance(entry, re.Pattern):
             risk("R005", f"regex origin {entry.pattern!r}: check it is anchored where you "
                  "think (fullmatch) and escapes its dots")
