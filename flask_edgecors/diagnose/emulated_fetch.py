@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from flask_edgecors.core.cors_check import authorization_only_by_wildcard, get_header
 from flask_edgecors.core.headers import SAFELISTED_METHODS, is_token
+from flask_edgecors.core.logsafe import escape_for_log
 
 from .advice import (
     Failure,
@@ -28,6 +29,7 @@ from .advice import (
     PolicyLookup,
     actual_requirements,
     authorization_wildcard_warning,
+    location_fix,
     preflight_redirect_fix,
     preflight_status_failure,
     redirect_target_fix,
@@ -223,8 +225,17 @@ def run_fetch(
                 state, True, "allowed", url, origin, sent_method, credentials, response, names
             )
         # Fetch "HTTP-redirect fetch".
-        target = urljoin(current_url, location)
-        parts = urlsplit(target)
+        try:
+            target = urljoin(current_url, location)
+            parts = urlsplit(target)
+            _ = parts.port  # raises for a port that is not a number up to 65535
+        except ValueError:
+            # Fetch: a Location that does not parse is a network error.
+            shown = escape_for_log(location)
+            unparsable = f"the redirect's Location {shown} is not a valid URL"
+            failure = Failure("redirect_failed", unparsable, location_fix(), shown)
+            state.step("redirect", False, unparsable)
+            return _blocked(state, failure, url, origin, sent_method, credentials)
         problem = None
         if parts.scheme not in ("http", "https"):
             problem = f"the redirect goes to a non-HTTP(S) URL {target!r}"

@@ -301,3 +301,20 @@ def test_a_url_the_probe_cannot_encode_is_a_probe_error(cafe: str) -> None:
     """A lone surrogate has no UTF-8 form: a ProbeError saying so, not a UnicodeEncodeError."""
     with pytest.raises(ProbeError, match="cannot be sent: UnicodeEncodeError"):
         probe(f"{cafe}/caf\udce9", origin=SPA, timeout=5)
+
+
+@pytest.mark.parametrize("location", ["http://x:99999/", "http://[::1/"])
+def test_a_redirect_to_a_location_that_is_not_a_url_is_blocked_not_an_error(
+    location: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The browser fails the fetch (a network error): a verdict, exit 1, not a usage error."""
+
+    def redirect(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        start_response("302 Found", [("Location", location)])
+        return []
+
+    with serve_wsgi(CORSMiddleware(redirect, allow_origins=[SPA])) as url:
+        code, out, err = run(capsys, "probe", f"{url}/x", "--origin", SPA, "--timeout", "5")
+    assert (code, err) == (1, "")
+    assert out.startswith("BLOCKED")
+    assert f"the redirect's Location {location} is not a valid URL" in out

@@ -27,6 +27,7 @@ __all__ = [
     "display_header",
     "has_cors_layer",
     "header_fix",
+    "location_fix",
     "malformed_list_fix",
     "method_fix",
     "multiple_origins_fix",
@@ -203,6 +204,17 @@ def credentials_fix() -> str:
     return (
         "set allow_credentials=True (the value must be exactly `true`), or send the request "
         "without credentials"
+    )
+
+
+# -- redirects ------------------------------------------------------------------------------
+
+
+def location_fix() -> str:
+    """The fix for a redirect whose ``Location`` is not a URL (browsers fail the fetch)."""
+    return (
+        "send a Location the browser can parse: an absolute http(s) URL or a relative one, "
+        "with a port number from 0 to 65535 and an IPv6 address in brackets ([::1])"
     )
 
 
