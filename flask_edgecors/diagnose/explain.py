@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from flask_edgecors.core.decision import Decision, Kind, Reason
 from flask_edgecors.core.middleware import CORSMiddleware
 from flask_edgecors.core.policy import CORSPolicy
+from flask_edgecors.core.routing import ambiguous_path_policy
 
 from .advice import no_policy_fix, served_fix
 from .emulated_fetch import run_fetch
@@ -203,8 +204,9 @@ def explain(
     url = f"{scheme}://{host}{path}"
     transport = WSGITransport(runner)
     header_args = _normalise_headers(headers)
-    compiled = middleware.policy_for(build_environ(method.upper(), url, []))
-    where, chosen = _which_policy(middleware, path, compiled)
+    environ = build_environ(method.upper(), url, [])
+    compiled = middleware.policy_for(environ)
+    where, chosen = _which_policy(middleware, environ["PATH_INFO"], path, compiled)
     why = why or chosen
 
     if origin is None:
@@ -288,22 +290,29 @@ def explain(
 
 
 def _which_policy(
-    middleware: CORSMiddleware, path: str, compiled: CompiledPolicy | None
+    middleware: CORSMiddleware, path_info: str, path: str, compiled: CompiledPolicy | None
 ) -> tuple[str | None, str]:
-    listing = middleware.policies
+    """The policy's label and why it applies: for a route table, the table's own match on
+    ``path_info`` (PEP 3333 form, R3; ambiguous paths, R4), never a second prefix match."""
     named = compiled.name if compiled is not None else None
-    if listing and listing[0][0] == "*":
+    table = middleware.route_table
+    if table is not None:
+        prefix, policy = table.match(path_info)
+        ambiguous = ambiguous_path_policy()
+        if policy is ambiguous:
+            return ambiguous.name, (
+                f"{path!r} falls under different route prefixes as sent and once a server "
+                "removes its dot segments or merges its slashes: an ambiguous path allows no "
+                "origin (docs/design.md, \"Route tables\" R4)"
+            )
+        if prefix is None:
+            return None, f"no route prefix covers {path!r}"
+        if policy is None:
+            return None, f"route prefix {prefix!r} switches CORS off below it"
+        label = f"{prefix} ({policy.name})" if policy.name else prefix
+        return label, f"route prefix {prefix!r} is the longest prefix covering {path!r}"
+    if middleware.policies:
         return named or "(default)", "the middleware has a single policy for every path"
-    if listing:
-        for prefix, policy in listing:
-            covers = prefix in ("/", path) or path.startswith(prefix.rstrip("/") + "/")
-            if not covers:
-                continue
-            if policy is None:
-                return None, f"route prefix {prefix!r} switches CORS off below it"
-            label = f"{prefix} ({policy.name})" if policy.name else prefix
-            return label, f"route prefix {prefix!r} is the longest prefix covering {path!r}"
-        return None, f"no route prefix covers {path!r}"
     if compiled is None:
         return None, "the resolver found no policy for this request"
     return named or "(unnamed)", "chosen by the resolver"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from flask_edgecors.core.cors_check import get_header
+from flask_edgecors.core.routing import merge_slashes, remove_dot_segments
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -22,6 +23,7 @@ __all__ = [
     "Failure",
     "Placement",
     "actual_requirements",
+    "ambiguous_path_fix",
     "authorization_wildcard_warning",
     "credentials_fix",
     "display_header",
@@ -121,6 +123,18 @@ def has_cors_layer(headers: Sequence[Header]) -> bool:
             return True
     vary, _ = get_header(headers, "Vary")
     return vary is not None and "origin" in {v.strip().lower() for v in vary.split(",")}
+
+
+def ambiguous_path_fix(path: str) -> str:
+    """The fix for a path that falls under different route prefixes as sent and normalised
+    (dot segments, ``//``): it allows no origin (docs/design.md, "Route tables" R4)."""
+    normalised = remove_dot_segments(merge_slashes(path))
+    return (
+        f"`{path}` is ambiguous: as sent and normalised (`{normalised}`, as a backend that "
+        "removes dot segments and merges slashes serves it) it falls under different route "
+        f"prefixes, so no origin is allowed there: request `{normalised}` itself, whose own "
+        "policy then applies"
+    )
 
 
 # -- the origin ---------------------------------------------------------------------------
