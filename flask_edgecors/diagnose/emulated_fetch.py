@@ -15,6 +15,7 @@ probe's default).  Fixes are worded by :mod:`.advice`; in-process tools pass a
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -46,12 +47,13 @@ from .browser_rules import (
 from .fetch_result import Exchange, FetchResult, RawResponse, Step, Transport
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Sequence
 
 __all__ = [
     "SAFE_METHODS",
     "Exchange",
     "FetchResult",
+    "HeaderArgs",
     "RawResponse",
     "Step",
     "Transport",
@@ -61,6 +63,9 @@ __all__ = [
 ]
 
 Header = tuple[str, str]
+#: Request headers as the tools take them: one ``"Name: value"`` string (or a bare name), an
+#: iterable of such strings or of ``(name, value)`` pairs, or a mapping of name to value.
+HeaderArgs = str | Mapping[str, str] | Iterable[str | Header]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _REQUEST_BODY_HEADERS = frozenset(
     {"content-encoding", "content-language", "content-location", "content-type"}
@@ -83,11 +88,20 @@ def origin_of(url: str) -> str:
     return f"{scheme}://{host}" + (f":{port}" if port is not None and port != default else "")
 
 
-def parse_header_args(items: Iterable[str | Header]) -> list[Header]:
-    """``"Name: value"`` strings (or pairs) as header pairs; a bare name gets an empty value.
+def parse_header_args(headers: HeaderArgs) -> list[Header]:
+    """Request headers as ``(name, value)`` pairs, from any :data:`HeaderArgs` form.
 
-    Raises ``ValueError`` for an invalid name or a value containing CR, LF or NUL.
+    One string is one header (``"X-Id: 7"``, or ``"X-Id"``: a bare name gets an empty value),
+    never one per character; an iterable holds such strings or pairs; a mapping maps names to
+    values.  Raises ``ValueError`` for an invalid name or a value containing CR, LF or NUL.
     """
+    items: Iterable[str | Header]
+    if isinstance(headers, str):
+        items = (headers,)
+    elif isinstance(headers, Mapping):
+        items = [(str(name), str(value)) for name, value in headers.items()]
+    else:
+        items = headers
     pairs: list[Header] = []
     for item in items:
         if isinstance(item, tuple):
@@ -128,7 +142,7 @@ def run_fetch(
     *,
     origin: str,
     method: str = "GET",
-    headers: Iterable[str | Header] = (),
+    headers: HeaderArgs = (),
     credentials: bool = False,
     strict: bool = False,
     send_unsafe: bool = True,

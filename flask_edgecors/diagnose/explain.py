@@ -17,7 +17,6 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,18 +30,18 @@ from .emulated_fetch import run_fetch
 from .wsgi_transport import WSGITransport, build_environ
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Iterable
 
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
     from flask_edgecors.core.compiled import CompiledPolicy
 
+    from .emulated_fetch import HeaderArgs
     from .fetch_result import FetchResult
 
 __all__ = ["Explanation", "explain"]
 
 Header = tuple[str, str]
-HeaderArgs = Mapping[str, str] | Iterable["str | Header"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,14 +152,6 @@ class _Explaining(CORSMiddleware):
             self.on_decision(decision)
 
 
-def _normalise_headers(headers: HeaderArgs) -> list[str | Header]:
-    if isinstance(headers, Mapping):
-        return [(str(k), str(v)) for k, v in headers.items()]
-    if isinstance(headers, str):
-        return [headers]
-    return list(headers)
-
-
 def explain(
     target: CORSMiddleware | CORSPolicy | CompiledPolicy,
     path: str = "/",
@@ -180,9 +171,9 @@ def explain(
     its own, as if it applied to every path.  The middleware itself runs (same policy lookup, a
     stub app, decisions captured instead of logged) under the browser emulation of
     :mod:`.emulated_fetch`: a request that needs a preflight is explained through it.
-    ``headers`` are ``"Name: value"`` strings, pairs or a mapping (a bare name means an empty
-    value).  In report mode, explains what enforcing would answer.  ``why`` replaces the
-    description of how the policy was chosen.  ``served_methods`` are the methods the
+    ``headers`` is one ``"Name: value"`` string, several, pairs or a mapping (a bare name
+    means an empty value).  In report mode, explains what enforcing would answer.  ``why``
+    replaces the description of how the policy was chosen.  ``served_methods`` are the methods the
     framework's router serves at ``path`` (the Flask CLI passes them): a method outside them
     is explained as a route that does not exist, not as a policy to widen.  Returns a frozen
     :class:`Explanation` (``allowed``, ``reason``, ``policy``, ``why``, ``headers``,
@@ -203,7 +194,6 @@ def explain(
         path = "/" + path
     url = f"{scheme}://{host}{path}"
     transport = WSGITransport(runner)
-    header_args = _normalise_headers(headers)
     environ = build_environ(method.upper(), url, [])
     compiled = middleware.policy_for(environ)
     where, chosen = _which_policy(middleware, environ["PATH_INFO"], path, compiled)
@@ -233,7 +223,7 @@ def explain(
         )
 
     result = run_fetch(
-        transport, url, origin=origin, method=method, headers=header_args,
+        transport, url, origin=origin, method=method, headers=headers,
         credentials=credentials, policy_for=transport.policy_lookup(),
     )
     preflight = next((x.response_headers for x in result.exchanges if x.preflight), None)

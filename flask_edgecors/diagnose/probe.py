@@ -36,7 +36,9 @@ from .emulated_fetch import run_fetch
 from .fetch_result import BODY_KEPT, FetchResult, RawResponse
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
+
+    from .emulated_fetch import HeaderArgs
 
 __all__ = ["HTTPTransport", "Placement", "ProbeError", "probe"]
 
@@ -150,7 +152,7 @@ def probe(
     *,
     origin: str,
     method: str = "GET",
-    headers: Iterable[str | Header] = (),
+    headers: HeaderArgs = (),
     credentials: bool = False,
     timeout: float = 10.0,
     resolve: Mapping[str, str] | None = None,

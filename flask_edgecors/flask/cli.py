@@ -158,7 +158,7 @@ def explain_command(
     host = host or app.config.get("SERVER_NAME") or "localhost"
     clean = path.split("?", 1)[0]
     explanation = explain(
-        state.middleware, path, origin=origin, method=method, headers=list(headers),
+        state.middleware, path, origin=origin, method=method, headers=headers,
         credentials=credentials, host=host, scheme=scheme,
         why=state.resolver.describe(clean, method.upper(), host),
         served_methods=state.resolver.served_methods(clean, host, scheme),

@@ -174,3 +174,20 @@ def test_explain_of_an_ambiguous_path_says_why_and_what_to_request() -> None:
     assert result.fix is not None
     assert result.fix.startswith("`/public/../admin` is ambiguous")
     assert "request `/admin` itself" in result.fix
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param("X-Tenant", id="one-name"),
+        pytest.param("X-Tenant: 7", id="one-header"),
+        pytest.param(["X-Tenant: 7"], id="list"),
+        pytest.param([("X-Tenant", "7")], id="pairs"),
+        pytest.param({"X-Tenant": "7"}, id="mapping"),
+    ],
+)
+def test_explain_headers_may_be_one_string_a_list_or_a_mapping(headers: object) -> None:
+    result = explain(gateway(), "/api/orders", origin=SPA, headers=headers)  # type: ignore[arg-type]
+    assert (result.reason, result.decision and result.decision.header) == (
+        "header_not_allowed", "x-tenant"
+    )

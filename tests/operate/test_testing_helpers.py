@@ -159,3 +159,22 @@ def test_pytest_plugin_fixture_uses_the_app_fixture(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param("X-Correlation-Id", id="one-name"),
+        pytest.param("X-Correlation-Id: 7", id="one-header"),
+        pytest.param(["X-Correlation-Id: 7"], id="list"),
+        pytest.param([("X-Correlation-Id", "7")], id="pairs"),
+        pytest.param({"X-Correlation-Id": "7"}, id="mapping"),
+    ],
+)
+def test_headers_may_be_one_string_a_list_or_a_mapping(headers: object) -> None:
+    """A single str is one header, never one header per character."""
+    result = cors_check(gateway(), "/api/orders", origin=SPA, headers=headers)  # type: ignore[arg-type]
+    assert_allowed(result)
+    preflight = result.exchanges[0]
+    assert preflight.preflight
+    assert ("Access-Control-Request-Headers", "x-correlation-id") in preflight.request_headers
