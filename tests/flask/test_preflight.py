@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, abort, request
 from webtest import TestApp
 
 from flask_edgecors import EdgeCORS, cross_origin, no_cors
+from flask_edgecors.testing import cors_check
 from tests.flask.helpers import APP_DEFAULT, APP_ORIGIN, PARTNER_ORIGIN, preflight
 
 
@@ -345,6 +346,36 @@ def test_star_allows_a_method_in_another_case_and_reflects_it_as_sent(
 
     res = preflight(TestApp(app), "/x", APP_ORIGIN, "Patch", status=204)
     assert res.headers["Access-Control-Allow-Methods"] == allow
+
+
+def _patch_only() -> Flask:
+    app = Flask("case-list")
+    EdgeCORS().init_app(app, allow_origins=[APP_ORIGIN], allow_methods=["PATCH"])
+
+    @app.patch("/x")
+    def x() -> str:
+        return "x"
+
+    return app
+
+
+@pytest.mark.parametrize("method", ["patch", "Patch"])
+def test_advice_on_a_method_in_another_case_gives_one_cause_and_its_fix(method: str) -> None:
+    """The route serves it (Werkzeug routes ``patch`` to the PATCH view, F13), the policy's
+    list does not (P6): cause and fix both say so, neither blames the route."""
+    result = cors_check(_patch_only(), "/x", origin=APP_ORIGIN, method=method)
+    assert not result.allowed
+    assert result.cause == "method_not_allowed"
+    assert result.fix is not None
+    assert result.fix.startswith(f"the method `{method}` is sent as written")
+
+
+def test_advice_on_a_method_the_route_does_not_serve_blames_the_route() -> None:
+    result = cors_check(_patch_only(), "/x", origin=APP_ORIGIN, method="PUT")
+    assert not result.allowed
+    assert result.cause == "route_method"
+    assert result.fix is not None
+    assert result.fix.startswith("`/x` serves PATCH only; no route answers PUT there")
 
 
 

@@ -76,7 +76,7 @@ def decision_fix(
         return origin_fix(origin, policy=policy)
     if reason == Reason.METHOD_NOT_ALLOWED:
         served = policy.route_methods
-        if served is not None and method.upper() not in served:
+        if served is not None and not policy.preflight_rules.serves(method):
             return served_fix(path, method, served, policy.policy.allow_methods, name)
         return method_fix(method, policy.policy.allow_methods, credentials, name)
     if reason == Reason.HEADER_NOT_ALLOWED and header is not None:
@@ -135,10 +135,9 @@ def refine(
     )
     if fix is None:
         return failure
-    served = policy.route_methods
     if policy is ambiguous_path_policy():
         cause = "ambiguous_path"
-    elif reason == Reason.METHOD_NOT_ALLOWED and served is not None and method not in served:
+    elif reason == Reason.METHOD_NOT_ALLOWED and not policy.preflight_rules.serves(method):
         cause = "route_method"
     else:
         cause = reason
