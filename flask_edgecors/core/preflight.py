@@ -137,9 +137,10 @@ class PreflightRules:
         methods = [m for m in policy.allow_methods if m != "*"]
         wildcard = "*" in policy.allow_methods
         if route_methods is not None:
-            # Narrowed to a route: `*` stands for every method the route serves.
+            # Narrowed to a route: `*` stands for every method the route serves; a listed
+            # method stays when the route serves it, in whatever case it is listed (F13).
             methods = sorted(route_methods) if wildcard else [
-                m for m in methods if m in route_methods
+                m for m in methods if self.serves(m)
             ]
         s(self, "method_wildcard", wildcard)
         s(self, "methods", frozenset(methods))

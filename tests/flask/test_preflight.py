@@ -392,3 +392,18 @@ def test_debug_refuses_a_safelisted_method_the_route_does_not_serve_with_a_403()
     res = preflight(TestApp(app), "/only-get", APP_ORIGIN, "POST", status=403)
     assert "POST" in res.headers["EdgeCORS-Debug"]
     assert "Access-Control-Allow-Origin" not in res.headers
+
+
+def test_a_method_listed_in_another_case_is_allowed_on_a_route_that_serves_it() -> None:
+    """F13: under an explicit list the method must be listed exactly as sent; a route that
+    serves PATCH (Werkzeug routes ``patch`` there) then allows ``patch`` as listed."""
+    app = Flask("case-listed")
+    EdgeCORS().init_app(app, allow_origins=[APP_ORIGIN], allow_methods=["PATCH", "patch"])
+
+    @app.patch("/x")
+    def x() -> str:
+        return "x"
+
+    res = preflight(TestApp(app), "/x", APP_ORIGIN, "patch", status=204)
+    assert res.headers["Access-Control-Allow-Methods"] == "PATCH, patch"
+    assert cors_check(app, "/x", origin=APP_ORIGIN, method="patch").allowed
