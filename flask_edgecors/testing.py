@@ -2,7 +2,8 @@
 
 :func:`cors_check` runs the same browser emulation as the probe (preflight when Fetch needs
 one, the CORS check on every response, redirects, readable headers) against any WSGI app, with
-no server, and returns a :class:`~flask_edgecors.diagnose.emulated_fetch.FetchResult` to assert on::
+no server, and returns a :class:`~flask_edgecors.diagnose.fetch_result.FetchResult` to assert
+on::
 
     from flask_edgecors.testing import cors_check
 

@@ -6,7 +6,7 @@
 ``flask edgecors explain PATH --origin O [--method M] [--header H] [--credentials] [--json]``
     What the app answers a browser's request to ``PATH``: allowed or refused, the reason code,
     the policy and why it applied, and the exact headers — by running the real middleware (the
-    same resolver, a stub app) under the browser emulation of ``CORSMiddleware.explain``.
+    same resolver, a stub app) under the browser emulation of :func:`flask_edgecors.explain`.
 ``flask edgecors check [--strict] [--json] [--file policy.toml]``
     Validates every policy the app uses and flags risky-but-legal choices; exit status 1 on
     errors (and on risks with ``--strict``).  With ``--file``, checks a policy file instead, for
