@@ -51,12 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SAFE_METHODS",
-    "Exchange",
-    "FetchResult",
     "HeaderArgs",
-    "RawResponse",
-    "Step",
-    "Transport",
     "origin_of",
     "parse_header_args",
     "run_fetch",

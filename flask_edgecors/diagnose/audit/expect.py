@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from flask_edgecors.config import PolicySet
     from flask_edgecors.core.policy import CORSPolicy
 
-    from ..emulated_fetch import RawResponse
+    from ..fetch_result import RawResponse
     from .probes import Probe
 
 __all__ = ["FileAnswers"]
