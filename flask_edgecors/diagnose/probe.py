@@ -31,6 +31,8 @@ import ssl
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
+from flask_edgecors.core.logsafe import escape_for_log
+
 from .advice import Placement
 from .emulated_fetch import run_fetch
 from .fetch_result import BODY_KEPT, FetchResult, RawResponse
@@ -138,10 +140,13 @@ class HTTPTransport:
             body = b"" if method == "HEAD" else response.read(_MAX_BODY)
             return RawResponse(response.status, tuple(response.getheaders()), body[:BODY_KEPT])
         except (OSError, http.client.HTTPException) as exc:
-            raise ProbeError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
+            raise ProbeError(
+                f"{method} {escape_for_log(url)}: {type(exc).__name__}: {escape_for_log(exc)}"
+            ) from exc
         except ValueError as exc:  # what http.client cannot put on the wire (UnicodeError too)
             raise ProbeError(
-                f"{method} {url}: the request cannot be sent: {type(exc).__name__}: {exc}"
+                f"{method} {escape_for_log(url)}: the request cannot be sent: "
+                f"{type(exc).__name__}: {escape_for_log(exc)}"
             ) from exc
         finally:
             connection.close()

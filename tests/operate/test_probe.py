@@ -298,9 +298,12 @@ def test_the_cli_probes_a_non_ascii_path(cafe: str, capsys: pytest.CaptureFixtur
 
 
 def test_a_url_the_probe_cannot_encode_is_a_probe_error(cafe: str) -> None:
-    """A lone surrogate has no UTF-8 form: a ProbeError saying so, not a UnicodeEncodeError."""
-    with pytest.raises(ProbeError, match="cannot be sent: UnicodeEncodeError"):
-        probe(f"{cafe}/caf\udce9", origin=SPA, timeout=5)
+    """A lone surrogate has no UTF-8 form: a ProbeError saying so, not a UnicodeEncodeError,
+    on one line whatever the URL holds."""
+    with pytest.raises(ProbeError, match="cannot be sent: UnicodeEncodeError") as caught:
+        probe(f"{cafe}/caf\udce9?\r\nX-Forged: 1", origin=SPA, timeout=5)
+    assert "\n" not in str(caught.value)
+    assert "\r" not in str(caught.value)
 
 
 @pytest.mark.parametrize("location", ["http://x:99999/", "http://[::1/"])
