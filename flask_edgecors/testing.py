@@ -2,7 +2,8 @@
 
 :func:`cors_check` runs the same browser emulation as the probe (preflight when Fetch needs
 one, the CORS check on every response, redirects, readable headers) against any WSGI app, with
-no server, and returns a :class:`~flask_edgecors.diagnose.emulated_fetch.FetchResult` to assert on::
+no server, and returns a :class:`~flask_edgecors.diagnose.fetch_result.FetchResult` to assert
+on::
 
     from flask_edgecors.testing import cors_check
 
@@ -19,7 +20,6 @@ it adds a ``cors_check`` fixture bound to the WSGI app returned by your ``app`` 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .diagnose.emulated_fetch import run_fetch
@@ -27,11 +27,13 @@ from .diagnose.fetch_result import FetchResult
 from .diagnose.wsgi_transport import WSGITransport
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from _typeshed.wsgi import WSGIApplication
 
-__all__ = ["CORSCheckError", "FetchResult", "assert_allowed", "assert_blocked", "cors_check"]
+    from .diagnose.emulated_fetch import HeaderArgs
 
-Header = tuple[str, str]
+__all__ = ["CORSCheckError", "FetchResult", "assert_allowed", "assert_blocked", "cors_check"]
 
 
 class CORSCheckError(AssertionError):
@@ -44,7 +46,7 @@ def cors_check(
     *,
     origin: str,
     method: str = "GET",
-    headers: Mapping[str, str] | Iterable[str | Header] = (),
+    headers: HeaderArgs = (),
     credentials: bool = False,
     base_url: str = "http://localhost",
     apps: Mapping[str, WSGIApplication] | None = None,
@@ -52,11 +54,12 @@ def cors_check(
 ) -> FetchResult:
     """What a browser on ``origin`` gets from ``fetch(url, {method, headers, credentials})``.
 
-    ``url`` is a path (joined to ``base_url``) or a full URL.  ``headers``: ``"Name: value"``
-    strings, pairs or a mapping.  ``apps`` maps other origins to the apps serving them, for
-    redirects across origins (any other origin is served by ``app``).  Exceptions the app
-    raises propagate, as in any test client.  The verdict is Chromium's; ``strict=True``
-    applies the Fetch standard where Chromium is laxer (``result.warnings`` says where).
+    ``url`` is a path (joined to ``base_url``) or a full URL.  ``headers``: one
+    ``"Name: value"`` string, several, pairs or a mapping.  ``apps`` maps other origins to the
+    apps serving them, for redirects across origins (any other origin is served by ``app``).
+    Exceptions the app raises propagate, as in any test client.  The verdict is Chromium's;
+    ``strict=True`` applies the Fetch standard where Chromium is laxer (``result.warnings``
+    says where).
 
     Unlike the probe, the actual request is always sent (whatever the method): it reaches your
     app in-process and changes nothing real.  When ``app`` contains a :class:`CORSMiddleware`
@@ -64,16 +67,13 @@ def cors_check(
     """
     if "://" not in url:
         url = base_url.rstrip("/") + "/" + url.lstrip("/")
-    pairs: Iterable[str | Header] = (
-        [(str(k), str(v)) for k, v in headers.items()] if isinstance(headers, Mapping) else headers
-    )
     transport = WSGITransport(app, apps)
     return run_fetch(
         transport,
         url,
         origin=origin,
         method=method,
-        headers=pairs,
+        headers=headers,
         credentials=credentials,
         strict=strict,
         policy_for=transport.policy_lookup(),

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from .compiled import CompiledPolicy
+    from .routing import RouteTable
 
 
 __all__ = ["CORSMiddleware"]
@@ -167,6 +168,12 @@ class CORSMiddleware:
     def policies(self) -> list[tuple[str, CORSPolicy | None]]:
         """The configured policies as ``(where, policy)`` pairs, longest route prefix first."""
         return self._plan.policies
+
+    @property
+    def route_table(self) -> RouteTable | None:
+        """The route table of ``routes=`` in force (``None`` for one policy or a resolver):
+        :meth:`RouteTable.match` says which prefix a path falls under, and why."""
+        return self._plan.routes
 
     def policy_for(self, environ: WSGIEnvironment) -> CompiledPolicy | None:
         """The compiled policy that applies to a request (``None``: CORS is off there)."""

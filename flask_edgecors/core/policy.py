@@ -1,9 +1,9 @@
 """The user-facing policy: :class:`CORSPolicy`.
 
 ``CORSPolicy(...)`` validates every option at construction, reports *all* problems in one
-:class:`~flask_edgecors.core.errors.ConfigurationError`, and compiles itself once into an immutable
-:class:`~flask_edgecors.core.compiled.CompiledPolicy` whose header values are precomputed, so
-per-request work is a dict probe.
+:class:`~flask_edgecors.core.errors.ConfigurationError`, and compiles itself once into an
+immutable :class:`~flask_edgecors.core.compiled.CompiledPolicy` whose header values are
+precomputed, so per-request work is a dict probe.
 """
 
 from __future__ import annotations

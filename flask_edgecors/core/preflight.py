@@ -142,9 +142,10 @@ class PreflightRules:
         methods = [m for m in policy.allow_methods if m != "*"]
         wildcard = "*" in policy.allow_methods
         if route_methods is not None:
-            # Narrowed to a route: `*` stands for every method the route serves.
+            # Narrowed to a route: `*` stands for every method the route serves; a listed
+            # method stays when the route serves it, in whatever case it is listed (F13).
             methods = sorted(route_methods) if wildcard else [
-                m for m in methods if m in route_methods
+                m for m in methods if self.serves(m)
             ]
         s(self, "method_wildcard", wildcard)
         s(self, "methods", frozenset(methods))
@@ -184,6 +185,13 @@ class PreflightRules:
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError("PreflightRules is immutable")
+
+    def serves(self, method: str) -> bool:
+        """Whether the route this policy is narrowed to serves ``method`` (always ``True``
+        when it is not narrowed).  Werkzeug routes a method case-insensitively, so ``patch``
+        reaches the PATCH view (docs/design.md, "Flask layer" F13)."""
+        route = self.route_methods
+        return route is None or method.upper() in route
 
     def __delattr__(self, name: str) -> NoReturn:
         raise AttributeError("PreflightRules is immutable")
@@ -240,10 +248,8 @@ class PreflightRules:
         # A refusal of an allowed origin carries the allowed lists: in debug mode the middleware
         # answers it with them, so the browser's own message names the method or header.
         lists = (("Access-Control-Allow-Origin", allow_origin), *self._debug_lists)
-        route = self.route_methods
-        if route is not None and method.upper() not in route:
-            # Werkzeug routes a method case-insensitively: `Patch` reaches the PATCH view.  A
-            # safelisted method passes any Allow-Methods, so no lists (debug answers 403).
+        if self.route_methods is not None and not self.serves(method):
+            # A safelisted method passes any Allow-Methods, so no lists (debug answers 403).
             safelisted = method in SAFELISTED_METHODS
             return PreflightResult(Reason.METHOD_NOT_ALLOWED, method, () if safelisted else lists)
         if not (

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .policy import CORSPolicy
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["RouteTable", "ambiguous_path_policy", "merge_slashes", "remove_dot_segments"]
 
 _SLASHES = re.compile(r"/{2,}")
+_T = TypeVar("_T")
 
 @functools.cache
 def ambiguous_path_policy() -> CompiledPolicy:
@@ -54,9 +55,11 @@ def remove_dot_segments(path: str) -> str:
 class RouteTable:
     """An immutable prefix -> compiled policy table."""
 
-    __slots__ = ("_table", "prefixes")
+    __slots__ = ("_prefix_of", "_table", "prefixes")
 
     _table: dict[str, CompiledPolicy | None]
+    #: The same keys as ``_table``, each with its prefix as configured (for display).
+    _prefix_of: dict[str, str]
     prefixes: tuple[tuple[str, CORSPolicy | None], ...]
 
     def __init__(self, routes: Mapping[str, CORSPolicy | None], problems: Problems) -> None:
@@ -91,6 +94,9 @@ class RouteTable:
             table[key] = policy.compiled if policy is not None else None
             listing.append((prefix.rstrip("/") or "/", policy))
         object.__setattr__(self, "_table", table)
+        object.__setattr__(
+            self, "_prefix_of", {key: prefix.rstrip("/") or "/" for key, prefix in shown.items()}
+        )
         object.__setattr__(
             self, "prefixes", tuple(sorted(listing, key=lambda item: (-len(item[0]), item[0])))
         )
@@ -138,20 +144,37 @@ class RouteTable:
         """
         if not isinstance(path, str):
             return ambiguous_path_policy()
-        policy = self._longest(path)
+        table = self._table
+        policy = _longest(table, path)
         if "/." in path or "//" in path:
             for reading in (remove_dot_segments(path), remove_dot_segments(merge_slashes(path))):
-                if self._longest(reading) is not policy:
+                if _longest(table, reading) is not policy:
                     return ambiguous_path_policy()
         return policy
 
-    def _longest(self, path: str) -> CompiledPolicy | None:
-        table = self._table
-        candidate = path.rstrip("/") if path.endswith("/") else path
-        while True:
-            if candidate in table:
-                return table[candidate]
-            if not candidate:
-                return None
-            cut = candidate.rfind("/")
-            candidate = candidate[:cut] if cut > 0 else ""
+    def match(self, path: object) -> tuple[str | None, CompiledPolicy | None]:
+        """``(prefix, policy)`` for ``path``: the policy :meth:`lookup` gives, and the route
+        prefix it came from, as configured (``"/café"``, for display).
+
+        ``path`` is a ``PATH_INFO`` (PEP 3333 form).  The prefix is ``None`` when no prefix
+        covers the path, and for an ambiguous path (or a ``PATH_INFO`` that is not a string),
+        whose policy is :func:`ambiguous_path_policy`.  For tools: the request path calls
+        :meth:`lookup`, which skips the prefix.
+        """
+        policy = self.lookup(path)
+        if not isinstance(path, str) or policy is ambiguous_path_policy():
+            return None, policy
+        return _longest(self._prefix_of, path), policy
+
+
+def _longest(table: Mapping[str, _T], path: str) -> _T | None:
+    """The value of the longest segment-aligned prefix of ``path`` in ``table`` (``None``: no
+    prefix covers it): one dictionary probe per path segment."""
+    candidate = path.rstrip("/") if path.endswith("/") else path
+    while True:
+        if candidate in table:
+            return table[candidate]
+        if not candidate:
+            return None
+        cut = candidate.rfind("/")
+        candidate = candidate[:cut] if cut > 0 else ""

@@ -1,8 +1,8 @@
 """Validation of the options of :class:`~flask_edgecors.CORSPolicy` and the middleware.
 
 Each function checks one option, adds every problem it finds to a
-:class:`~flask_edgecors.core.errors.Problems` collector (code, option, value, message, hint) and
-returns the normalised value, so a policy reports all of its problems at once.
+:class:`~flask_edgecors.core.errors.Problems` collector (code, option, value, message, hint)
+and returns the normalised value, so a policy reports all of its problems at once.
 """
 
 from __future__ import annotations

@@ -15,12 +15,14 @@ probe's default).  Fixes are worded by :mod:`.advice`; in-process tools pass a
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from flask_edgecors.core.cors_check import authorization_only_by_wildcard, get_header
 from flask_edgecors.core.headers import SAFELISTED_METHODS, is_token
+from flask_edgecors.core.logsafe import escape_for_log
 
 from .advice import (
     Failure,
@@ -28,6 +30,7 @@ from .advice import (
     PolicyLookup,
     actual_requirements,
     authorization_wildcard_warning,
+    location_fix,
     preflight_redirect_fix,
     preflight_status_failure,
     redirect_target_fix,
@@ -44,21 +47,20 @@ from .browser_rules import (
 from .fetch_result import Exchange, FetchResult, RawResponse, Step, Transport
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Sequence
 
 __all__ = [
     "SAFE_METHODS",
-    "Exchange",
-    "FetchResult",
-    "RawResponse",
-    "Step",
-    "Transport",
+    "HeaderArgs",
     "origin_of",
     "parse_header_args",
     "run_fetch",
 ]
 
 Header = tuple[str, str]
+#: Request headers as the tools take them: one ``"Name: value"`` string (or a bare name), an
+#: iterable of such strings or of ``(name, value)`` pairs, or a mapping of name to value.
+HeaderArgs = str | Mapping[str, str] | Iterable[str | Header]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _REQUEST_BODY_HEADERS = frozenset(
     {"content-encoding", "content-language", "content-location", "content-type"}
@@ -81,11 +83,20 @@ def origin_of(url: str) -> str:
     return f"{scheme}://{host}" + (f":{port}" if port is not None and port != default else "")
 
 
-def parse_header_args(items: Iterable[str | Header]) -> list[Header]:
-    """``"Name: value"`` strings (or pairs) as header pairs; a bare name gets an empty value.
+def parse_header_args(headers: HeaderArgs) -> list[Header]:
+    """Request headers as ``(name, value)`` pairs, from any :data:`HeaderArgs` form.
 
-    Raises ``ValueError`` for an invalid name or a value containing CR, LF or NUL.
+    One string is one header (``"X-Id: 7"``, or ``"X-Id"``: a bare name gets an empty value),
+    never one per character; an iterable holds such strings or pairs; a mapping maps names to
+    values.  Raises ``ValueError`` for an invalid name or a value containing CR, LF or NUL.
     """
+    items: Iterable[str | Header]
+    if isinstance(headers, str):
+        items = (headers,)
+    elif isinstance(headers, Mapping):
+        items = [(str(name), str(value)) for name, value in headers.items()]
+    else:
+        items = headers
     pairs: list[Header] = []
     for item in items:
         if isinstance(item, tuple):
@@ -126,7 +137,7 @@ def run_fetch(
     *,
     origin: str,
     method: str = "GET",
-    headers: Iterable[str | Header] = (),
+    headers: HeaderArgs = (),
     credentials: bool = False,
     strict: bool = False,
     send_unsafe: bool = True,
@@ -223,8 +234,17 @@ def run_fetch(
                 state, True, "allowed", url, origin, sent_method, credentials, response, names
             )
         # Fetch "HTTP-redirect fetch".
-        target = urljoin(current_url, location)
-        parts = urlsplit(target)
+        try:
+            target = urljoin(current_url, location)
+            parts = urlsplit(target)
+            _ = parts.port  # raises for a port that is not a number up to 65535
+        except ValueError:
+            # Fetch: a Location that does not parse is a network error.
+            shown = escape_for_log(location)
+            unparsable = f"the redirect's Location {shown} is not a valid URL"
+            failure = Failure("redirect_failed", unparsable, location_fix(), shown)
+            state.step("redirect", False, unparsable)
+            return _blocked(state, failure, url, origin, sent_method, credentials)
         problem = None
         if parts.scheme not in ("http", "https"):
             problem = f"the redirect goes to a non-HTTP(S) URL {target!r}"

@@ -17,31 +17,31 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask_edgecors.core.decision import Decision, Kind, Reason
 from flask_edgecors.core.middleware import CORSMiddleware
 from flask_edgecors.core.policy import CORSPolicy
+from flask_edgecors.core.routing import ambiguous_path_policy
 
 from .advice import no_policy_fix, served_fix
 from .emulated_fetch import run_fetch
 from .wsgi_transport import WSGITransport, build_environ
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Iterable
 
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
     from flask_edgecors.core.compiled import CompiledPolicy
 
+    from .emulated_fetch import HeaderArgs
     from .fetch_result import FetchResult
 
 __all__ = ["Explanation", "explain"]
 
 Header = tuple[str, str]
-HeaderArgs = Mapping[str, str] | Iterable["str | Header"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,14 +152,6 @@ class _Explaining(CORSMiddleware):
             self.on_decision(decision)
 
 
-def _normalise_headers(headers: HeaderArgs) -> list[str | Header]:
-    if isinstance(headers, Mapping):
-        return [(str(k), str(v)) for k, v in headers.items()]
-    if isinstance(headers, str):
-        return [headers]
-    return list(headers)
-
-
 def explain(
     target: CORSMiddleware | CORSPolicy | CompiledPolicy,
     path: str = "/",
@@ -179,9 +171,9 @@ def explain(
     its own, as if it applied to every path.  The middleware itself runs (same policy lookup, a
     stub app, decisions captured instead of logged) under the browser emulation of
     :mod:`.emulated_fetch`: a request that needs a preflight is explained through it.
-    ``headers`` are ``"Name: value"`` strings, pairs or a mapping (a bare name means an empty
-    value).  In report mode, explains what enforcing would answer.  ``why`` replaces the
-    description of how the policy was chosen.  ``served_methods`` are the methods the
+    ``headers`` is one ``"Name: value"`` string, several, pairs or a mapping (a bare name
+    means an empty value).  In report mode, explains what enforcing would answer.  ``why``
+    replaces the description of how the policy was chosen.  ``served_methods`` are the methods the
     framework's router serves at ``path`` (the Flask CLI passes them): a method outside them
     is explained as a route that does not exist, not as a policy to widen.  Returns a frozen
     :class:`Explanation` (``allowed``, ``reason``, ``policy``, ``why``, ``headers``,
@@ -202,9 +194,9 @@ def explain(
         path = "/" + path
     url = f"{scheme}://{host}{path}"
     transport = WSGITransport(runner)
-    header_args = _normalise_headers(headers)
-    compiled = middleware.policy_for(build_environ(method.upper(), url, []))
-    where, chosen = _which_policy(middleware, path, compiled)
+    environ = build_environ(method.upper(), url, [])
+    compiled = middleware.policy_for(environ)
+    where, chosen = _which_policy(middleware, environ["PATH_INFO"], path, compiled)
     why = why or chosen
 
     if origin is None:
@@ -231,7 +223,7 @@ def explain(
         )
 
     result = run_fetch(
-        transport, url, origin=origin, method=method, headers=header_args,
+        transport, url, origin=origin, method=method, headers=headers,
         credentials=credentials, policy_for=transport.policy_lookup(),
     )
     preflight = next((x.response_headers for x in result.exchanges if x.preflight), None)
@@ -288,22 +280,29 @@ def explain(
 
 
 def _which_policy(
-    middleware: CORSMiddleware, path: str, compiled: CompiledPolicy | None
+    middleware: CORSMiddleware, path_info: str, path: str, compiled: CompiledPolicy | None
 ) -> tuple[str | None, str]:
-    listing = middleware.policies
+    """The policy's label and why it applies: for a route table, the table's own match on
+    ``path_info`` (PEP 3333 form, R3; ambiguous paths, R4), never a second prefix match."""
     named = compiled.name if compiled is not None else None
-    if listing and listing[0][0] == "*":
+    table = middleware.route_table
+    if table is not None:
+        prefix, policy = table.match(path_info)
+        ambiguous = ambiguous_path_policy()
+        if policy is ambiguous:
+            return ambiguous.name, (
+                f"{path!r} falls under different route prefixes as sent and once a server "
+                "removes its dot segments or merges its slashes: an ambiguous path allows no "
+                "origin (docs/design.md, \"Route tables\" R4)"
+            )
+        if prefix is None:
+            return None, f"no route prefix covers {path!r}"
+        if policy is None:
+            return None, f"route prefix {prefix!r} switches CORS off below it"
+        label = f"{prefix} ({policy.name})" if policy.name else prefix
+        return label, f"route prefix {prefix!r} is the longest prefix covering {path!r}"
+    if middleware.policies:
         return named or "(default)", "the middleware has a single policy for every path"
-    if listing:
-        for prefix, policy in listing:
-            covers = prefix in ("/", path) or path.startswith(prefix.rstrip("/") + "/")
-            if not covers:
-                continue
-            if policy is None:
-                return None, f"route prefix {prefix!r} switches CORS off below it"
-            label = f"{prefix} ({policy.name})" if policy.name else prefix
-            return label, f"route prefix {prefix!r} is the longest prefix covering {path!r}"
-        return None, f"no route prefix covers {path!r}"
     if compiled is None:
         return None, "the resolver found no policy for this request"
     return named or "(unnamed)", "chosen by the resolver"

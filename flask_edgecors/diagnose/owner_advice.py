@@ -37,7 +37,7 @@ from .audit.expect import FileAnswers
 if TYPE_CHECKING:
     from flask_edgecors.config import Endpoint, PolicySet
 
-    from .emulated_fetch import FetchResult
+    from .fetch_result import FetchResult
 
 __all__ = ["FleetFile", "advise", "load_fleet"]
 

@@ -29,20 +29,29 @@ import http.client
 import socket
 import ssl
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+
+from flask_edgecors.core.logsafe import escape_for_log
 
 from .advice import Placement
 from .emulated_fetch import run_fetch
 from .fetch_result import BODY_KEPT, FetchResult, RawResponse
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
+
+    from .emulated_fetch import HeaderArgs
 
 __all__ = ["HTTPTransport", "Placement", "ProbeError", "probe"]
 
 Header = tuple[str, str]
 USER_AGENT = "flask_edgecors-probe"
 _MAX_BODY = 1 << 20
+#: The printable ASCII a browser leaves as it is in a URL's path and in its query (WHATWG URL:
+#: the complement of the path and special-query percent-encode sets): anything else, non-ASCII
+#: included, is sent UTF-8 percent-encoded.  ``%`` is kept, so existing escapes stay as written.
+_PATH_SAFE = "!$%&'()*+,/:;=@[\\]^|"
+_QUERY_SAFE = "!$%&()*+,/:;=?@[\\]^`{|}"
 
 
 class _HTTPConnection(http.client.HTTPConnection):
@@ -69,7 +78,18 @@ class _HTTPSConnection(http.client.HTTPSConnection):
 
 
 class ProbeError(Exception):
-    """A network error (connection refused, timeout, TLS failure): no verdict is possible."""
+    """A request that could not be sent or answered (connection refused, timeout, TLS failure,
+    a URL or header ``http.client`` cannot encode): no verdict is possible."""
+
+
+def _request_target(path: str, query: str = "") -> str:
+    """The request target a browser sends for a URL's ``path`` and ``query``: UTF-8
+    percent-encoded as the WHATWG URL parser does (``/café`` is ``/caf%C3%A9``), existing
+    ``%XX`` escapes kept.  ``UnicodeEncodeError`` (a ``ValueError``) for a lone surrogate."""
+    target = quote(path or "/", safe=_PATH_SAFE)
+    if query:
+        target += "?" + quote(query, safe=_QUERY_SAFE)
+    return target
 
 
 class HTTPTransport:
@@ -90,12 +110,12 @@ class HTTPTransport:
         self.context = context
 
     def __call__(self, method: str, url: str, headers: Sequence[Header]) -> RawResponse:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
         try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError as exc:
-            raise ProbeError(f"invalid port in {url!r}") from exc
+            raise ProbeError(f"invalid URL {url!r}: {exc}") from exc
         address = self.resolve.get(f"{host}:{port}", self.resolve.get(host, host))
         connection: _HTTPConnection | _HTTPSConnection
         if parts.scheme == "https":
@@ -108,10 +128,8 @@ class HTTPTransport:
         else:
             raise ProbeError(f"unsupported URL scheme in {url!r}: use http:// or https://")
         connection.address = address
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
         try:
+            target = _request_target(parts.path, parts.query)
             connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
             connection.putheader("Host", parts.netloc.rpartition("@")[2])
             connection.putheader("User-Agent", USER_AGENT)
@@ -122,7 +140,14 @@ class HTTPTransport:
             body = b"" if method == "HEAD" else response.read(_MAX_BODY)
             return RawResponse(response.status, tuple(response.getheaders()), body[:BODY_KEPT])
         except (OSError, http.client.HTTPException) as exc:
-            raise ProbeError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
+            raise ProbeError(
+                f"{method} {escape_for_log(url)}: {type(exc).__name__}: {escape_for_log(exc)}"
+            ) from exc
+        except ValueError as exc:  # what http.client cannot put on the wire (UnicodeError too)
+            raise ProbeError(
+                f"{method} {escape_for_log(url)}: the request cannot be sent: "
+                f"{type(exc).__name__}: {escape_for_log(exc)}"
+            ) from exc
         finally:
             connection.close()
 
@@ -132,7 +157,7 @@ def probe(
     *,
     origin: str,
     method: str = "GET",
-    headers: Iterable[str | Header] = (),
+    headers: HeaderArgs = (),
     credentials: bool = False,
     timeout: float = 10.0,
     resolve: Mapping[str, str] | None = None,

@@ -1,16 +1,21 @@
 """What ``check`` checks: configuration errors and risky-but-legal choices.
 
-Standard library only, so it works on any mapping of options (Flask config, a policy file's
-table, keyword arguments).  Two building blocks:
+Standard library only.  The building blocks:
 
-:func:`check_options`
-    Validates a mapping of ``CORSPolicy`` options the way ``CORSPolicy(**options)`` would and
-    returns every problem as an ``error`` :class:`Finding`, plus the risks of the policy it
-    builds.  A policy file checker only has to call it per table.
 :func:`policy_risks`
     Legal choices that deserve a second look: ``*`` origins, subdomain wildcards with
     credentials, ``allow_headers=['*']``, a ``max_age`` past Chromium's cap, Private Network
-    Access, regex and callable origins, insecure origins.
+    Access, regex and callable origins, insecure origins.  ``flask edgecors check`` calls it
+    for every policy an app uses.
+:func:`policy_file_findings`
+    ``check --file``: validates the whole file for every environment (the file loader's own
+    problems, with their key paths) and, when it is valid, gives the risks of each policy.
+:func:`check_options`
+    Validates one mapping of ``CORSPolicy`` options (keyword arguments, a table read from
+    elsewhere) the way ``CORSPolicy(**options)`` would: every problem as an ``error``
+    :class:`Finding`, else the risks of the policy it builds.
+:func:`format_findings`
+    The findings as text or JSON, and the exit status.
 """
 
 from __future__ import annotations
@@ -103,7 +108,7 @@ def policy_risks(policy: CORSPolicy, where: str) -> list[Finding]:
                 "-extension"
             ):
                 risk("R017", f"{entry!r}: browsers send Origin with http or https (or a "
-                     "browser-extension scheme), never {scheme}://; this entry never matches")
+                     f"browser-extension scheme), never {scheme}://; this entry never matches")
         elif isinstance(entry, re.Pattern):
             risk("R005", f"regex origin {entry.pattern!r}: check it is anchored where you "
                  "think (fullmatch) and escapes its dots")

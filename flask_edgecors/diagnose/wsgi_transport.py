@@ -78,20 +78,14 @@ class WSGITransport:
     """
 
     def __init__(
-        self,
-        app: WSGIApplication,
-        apps: Mapping[str, WSGIApplication] | None = None,
-        environ_hook: Callable[[WSGIEnvironment], object] | None = None,
+        self, app: WSGIApplication, apps: Mapping[str, WSGIApplication] | None = None
     ) -> None:
         self.app = app
         self.apps = dict(apps or {})
-        self.environ_hook = environ_hook
 
     def __call__(self, method: str, url: str, headers: Sequence[Header]) -> RawResponse:
         app = self.apps.get(origin_of(url), self.app)
         environ = build_environ(method, url, headers)
-        if self.environ_hook is not None:
-            self.environ_hook(environ)
         captured: list[Any] = []
 
         def start_response(

@@ -81,7 +81,8 @@ def _origin_entries(policy: CORSPolicy) -> tuple[list[tuple[str, str]], dict[int
 
 
 def _preflight_values(policy: CORSPolicy, var: str) -> dict[str, str]:
-    """Header -> value of a successful preflight (``preflight.py``: ``_fixed`` and reflection)."""
+    """Header -> value of a successful preflight, as docs/design.md "Preflight" says: the
+    lists of P2, ``*`` as P11 (without credentials) and P12 (with them) send it."""
     values: dict[str, str] = {}
     methods = [m for m in policy.allow_methods if m != "*"]
     if "*" in policy.allow_methods:

@@ -6,7 +6,7 @@
 ``flask edgecors explain PATH --origin O [--method M] [--header H] [--credentials] [--json]``
     What the app answers a browser's request to ``PATH``: allowed or refused, the reason code,
     the policy and why it applied, and the exact headers — by running the real middleware (the
-    same resolver, a stub app) under the browser emulation of ``CORSMiddleware.explain``.
+    same resolver, a stub app) under the browser emulation of :func:`flask_edgecors.explain`.
 ``flask edgecors check [--strict] [--json] [--file policy.toml]``
     Validates every policy the app uses and flags risky-but-legal choices; exit status 1 on
     errors (and on risks with ``--strict``).  With ``--file``, checks a policy file instead, for
@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, ScriptInfo
 
+from flask_edgecors.diagnose.browser_rules import prepare_method
+from flask_edgecors.diagnose.emulated_fetch import parse_header_args
 from flask_edgecors.diagnose.explain import explain
 from flask_edgecors.diagnose.risks import format_findings, policy_file_findings
 
@@ -77,16 +80,66 @@ def routes_command(as_json: bool) -> None:
         click.echo("  ".join(cells).rstrip())
 
 
+def _method_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A method ``fetch()`` would send (the browser's own rule), else a usage error."""
+    try:
+        prepare_method(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _header_option(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Headers a script could set (a token name, no CR/LF/NUL in the value), else a usage
+    error."""
+    try:
+        parse_header_args(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _host_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``HOST[:PORT]`` and nothing else (no path, userinfo or whitespace), else a usage error."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(f"http://{value}")
+        valid = (
+            parts.netloc == value
+            and bool(parts.hostname)
+            and "@" not in value
+            and not any(ch.isspace() or not ch.isprintable() for ch in value)
+        )
+        _ = parts.port  # raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        valid = False
+    if not valid:
+        raise click.BadParameter(
+            f"{value!r} is not HOST[:PORT] (a host name or address, then an optional port "
+            "number from 0 to 65535)"
+        )
+    return value
+
+
 @edgecors_cli.command("explain")
 @click.argument("path")
 @click.option("--origin", "-o", default=None, help="The Origin of the page making the request.")
-@click.option("--method", "-m", default="GET", show_default=True, help="The request method.")
 @click.option(
-    "--header", "-H", "headers", multiple=True,
+    "--method", "-m", default="GET", show_default=True, callback=_method_option,
+    help="The request method.",
+)
+@click.option(
+    "--header", "-H", "headers", multiple=True, callback=_header_option,
     help="A request header the script sets: 'Name' or 'Name: value' (repeatable).",
 )
 @click.option("--credentials", is_flag=True, help="A credentialed request (cookies, auth).")
-@click.option("--host", default=None, help="Host of the request (default: SERVER_NAME).")
+@click.option(
+    "--host", default=None, callback=_host_option,
+    help="Host of the request, HOST[:PORT] (default: SERVER_NAME).",
+)
 @click.option("--scheme", default="http", type=click.Choice(["http", "https"]))
 @click.option("--json", "as_json", is_flag=True, help="allowed, reason, policy, headers as JSON.")
 def explain_command(
@@ -105,7 +158,7 @@ def explain_command(
     host = host or app.config.get("SERVER_NAME") or "localhost"
     clean = path.split("?", 1)[0]
     explanation = explain(
-        state.middleware, path, origin=origin, method=method, headers=list(headers),
+        state.middleware, path, origin=origin, method=method, headers=headers,
         credentials=credentials, host=host, scheme=scheme,
         why=state.resolver.describe(clean, method.upper(), host),
         served_methods=state.resolver.served_methods(clean, host, scheme),

@@ -225,7 +225,7 @@ class EdgeCORS:
         _refuse_stacking(app)
         settings, from_config = self._settings(app, options)
         try:
-            default, source = self._default_policy(settings)
+            default = self._default_policy(settings)
             problems = Problems()
             for endpoint, view in app.view_functions.items():
                 self._check_view(endpoint, view, problems)
@@ -258,7 +258,7 @@ class EdgeCORS:
             )
         except ConfigurationError as exc:
             raise ConfigurationError(_rename(exc.problems, from_config)) from None
-        app.extensions[EXTENSION_KEY] = EdgeCORSState(self, default, source, middleware, resolver)
+        app.extensions[EXTENSION_KEY] = EdgeCORSState(self, default, middleware, resolver)
         app.wsgi_app = middleware  # type: ignore[method-assign]
         if "edgecors" not in app.cli.commands:
             app.cli.add_command(edgecors_cli)
@@ -292,15 +292,15 @@ class EdgeCORS:
         from_config = frozenset(k for k in config if k not in self._options and k not in options)
         return merged, from_config
 
-    def _default_policy(self, settings: dict[str, Any]) -> tuple[CORSPolicy | None, str]:
+    def _default_policy(self, settings: dict[str, Any]) -> CORSPolicy | None:
         keywords = {k: v for k, v in settings.items() if k in POLICY_OPTIONS}
         given = settings.get("policy")
         if isinstance(given, str):
             if keywords:
                 _build_policy(given, keywords, "policy")  # raises EC026
-            return self.get_policy(given, "policy"), f"named policy {given!r}"
+            return self.get_policy(given, "policy")
         if given is None and not keywords:
-            return None, "none"
+            return None
         if given is None and "allow_origins" not in keywords:
             raise ConfigurationError(
                 [
@@ -312,7 +312,7 @@ class EdgeCORS:
                     )
                 ]
             )
-        return _build_policy(given, keywords, "policy", default_name="default"), "options"
+        return _build_policy(given, keywords, "policy", default_name="default")
 
     def _check_view(self, endpoint: str, view: object, problems: Problems) -> None:
         marker = route_marker(view)

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
     from .precedence import PolicyRegistry
 
-__all__ = ["FlaskResolver", "Route"]
+__all__ = ["CacheInfo", "FlaskResolver", "Route"]
 
 logger = logging.getLogger("flask_edgecors")
 
@@ -78,6 +78,15 @@ class Route(NamedTuple):
 
 
 _NO_ROUTE = Route(None, ())
+
+
+class CacheInfo(NamedTuple):
+    """Statistics of the URL-match cache (those of ``functools.lru_cache``)."""
+
+    hits: int
+    misses: int
+    maxsize: int | None
+    currsize: int
 
 
 class FlaskResolver(ResponseResolver):
@@ -218,9 +227,9 @@ class FlaskResolver(ResponseResolver):
             environ.get("PATH_INFO", ""),
         )
 
-    def cache_info(self) -> functools._CacheInfo:
+    def cache_info(self) -> CacheInfo:
         """Hits, misses and size of the URL-match cache (``functools.lru_cache`` statistics)."""
-        return self._route.cache_info()
+        return CacheInfo(*self._route.cache_info())
 
     def _match_route(self, method: str, scheme: str, host: str, script: str, path: str) -> Route:
         adapter = self._adapter(method, scheme, host, script, path)

@@ -22,19 +22,17 @@ class EdgeCORSState:
     """What ``init_app`` installed on one app: the extension (its named and blueprint
     policies), the app default, the middleware on ``app.wsgi_app`` and its resolver."""
 
-    __slots__ = ("default", "default_source", "ext", "middleware", "resolver")
+    __slots__ = ("default", "ext", "middleware", "resolver")
 
     def __init__(
         self,
         ext: PolicyRegistry,
         default: CORSPolicy | None,
-        default_source: str,
         middleware: CORSMiddleware,
         resolver: FlaskResolver,
     ) -> None:
         self.ext = ext
         self.default = default
-        self.default_source = default_source
         self.middleware = middleware
         self.resolver = resolver
 

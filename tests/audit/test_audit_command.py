@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from flask_edgecors import CORSMiddleware, CORSPolicy
 from tests.audit.conftest import FAST, audit, audit_json
-from tests.support.servers import free_port
+from tests.support.servers import free_port, serve_wsgi
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 
 @pytest.mark.server
@@ -147,6 +150,32 @@ def test_the_table_says_which_endpoint_was_not_audited(
     assert out.rstrip().endswith("0 findings (0 drift, 0 ownership, 0 hygiene), "
                                  "1 endpoint not audited; exit 1 (--fail-on drift)")
     assert code == 1
+
+
+def _hello(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello"]
+
+
+@pytest.mark.server
+def test_a_non_ascii_route_prefix_is_audited(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``/café`` is a legal prefix (R3): its probes are sent as a browser sends the URL."""
+    policy = CORSPolicy(allow_origins=["https://app.example.com"])
+    with serve_wsgi(CORSMiddleware(_hello, routes={"/café": policy})) as url:
+        path = tmp_path / "policy.toml"
+        path.write_text(
+            '[policies.default]\nallow_origins = ["https://app.example.com"]\n'
+            '[routes]\n"/café" = "default"\n'
+            f'[services.api]\nurl = "{url}"\n', encoding="utf-8")
+
+        code, report = audit_json(capsys, path)
+
+    assert [e["error"] for e in report["endpoints"]] == [None]
+    assert report["endpoints"][0]["requests"] > 0
+    assert report["findings"] == []
+    assert code == 0
 
 
 def _file(tmp_path: Path, text: str) -> str:

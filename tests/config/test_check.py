@@ -61,3 +61,11 @@ def test_plain_header_names_and_loopback_http_are_not_flagged() -> None:
         "policy",
     )
     assert [f.code for f in findings] == []
+
+
+def test_unused_scheme_risk_names_the_scheme() -> None:
+    """R017's message names the scheme of the entry, not a template placeholder."""
+    findings = check_options({"allow_origins": ["ftp://files.example"]}, "policy")
+    (risk,) = [f for f in findings if f.code == "R017"]
+    assert "never ftp://;" in risk.message
+    assert "{" not in risk.message

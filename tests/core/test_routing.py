@@ -93,3 +93,35 @@ def test_policies_lists_the_routes_longest_first() -> None:
     assert [where for where, _ in middleware.policies] == [
         "/api/v1%2Fadmin", "/api/internal", "/api/public", "/café", "/api",
     ]
+
+
+@pytest.mark.parametrize(
+    ("path", "prefix", "name"),
+    [
+        pytest.param("/api/users/1", "/api", "api", id="longest"),
+        pytest.param("/api/public/x", "/api/public", "public", id="longer-wins"),
+        pytest.param("/api/internal/x", "/api/internal", None, id="carve-out-as-configured"),
+        pytest.param("/caf\xc3\xa9/menu", "/café", "public", id="wsgi-form-shown-as-text"),
+        pytest.param("/café/menu", None, None, id="text-path-is-not-wsgi-form"),
+        pytest.param("/elsewhere", None, None, id="no-prefix"),
+        pytest.param("/api/public/../internal/x", None, "ambiguous-path", id="ambiguous"),
+        pytest.param("/api/x//../internal/y", None, "ambiguous-path", id="ambiguous-slashes"),
+        pytest.param("/api/./x", "/api", "api", id="dot-segments-same-policy"),
+        pytest.param(b"/api", None, "ambiguous-path", id="not-a-str"),
+    ],
+)
+def test_match_gives_the_prefix_as_configured_and_the_policy_lookup_gives(
+    path: object, prefix: str | None, name: str | None
+) -> None:
+    """RouteTable.match: which prefix a PATH_INFO falls under (R1-R4), for tools."""
+    table = CORSMiddleware(RecordingApp(), routes=ROUTES).route_table
+    assert table is not None
+    found, policy = table.match(path)
+    assert found == prefix
+    assert (policy.name if policy is not None else None) == name
+    assert policy is table.lookup(path)
+
+
+def test_a_middleware_without_routes_has_no_route_table() -> None:
+    assert CORSMiddleware(RecordingApp(), API).route_table is None
+    assert CORSMiddleware(RecordingApp(), resolver=lambda environ: None).route_table is None

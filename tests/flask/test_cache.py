@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from werkzeug.routing import MapAdapter
 
 from flask_edgecors import EdgeCORS, cross_origin
 from flask_edgecors.flask.extension import get_state
+from flask_edgecors.flask.resolver import CacheInfo, FlaskResolver
 from tests.flask.helpers import APP_ORIGIN, PARTNER_ORIGIN, preflight
 
 
@@ -81,6 +83,20 @@ def test_cache_is_bounded() -> None:
     info = get_state(app).resolver.cache_info()
     assert info.currsize == 3
     assert info.maxsize == 3
+
+
+def test_cache_info_is_a_public_named_tuple() -> None:
+    """hits, misses, maxsize, currsize, as a type of this package (not functools' private
+    ``_CacheInfo``)."""
+    app = build(cache_size=3)
+    client = TestApp(app)
+    for _ in range(2):
+        preflight(client, "/items/1", APP_ORIGIN, "PUT", status=204)
+    info = get_state(app).resolver.cache_info()
+    assert isinstance(info, CacheInfo)
+    assert info._asdict() == {"hits": 1, "misses": 1, "maxsize": 3, "currsize": 1}
+    annotation = inspect.signature(FlaskResolver.cache_info).return_annotation
+    assert annotation == "CacheInfo"
 
 
 def test_routes_added_after_a_preflight_are_seen() -> None:

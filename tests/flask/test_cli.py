@@ -244,3 +244,33 @@ def test_explain_a_method_the_route_does_not_serve_names_the_route_not_the_polic
         assert result.exit_code == 0, result.output
         assert "fix: `/orders` serves GET only; no route answers POST there" in result.output
         assert "allow_methods of" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "option", "why"),
+    [
+        pytest.param(["--method", "BAD METHOD"], "'--method' / '-m'", "not a valid HTTP method",
+                     id="method-not-a-token"),
+        pytest.param(["--method", "TRACE"], "'--method' / '-m'", "is a forbidden method",
+                     id="forbidden-method"),
+        pytest.param(["-H", "bad name: v"], "'--header' / '-H'", "not a valid header name",
+                     id="header-name"),
+        pytest.param(["--host", "x:abc"], "'--host'", "not HOST[:PORT]", id="host-port"),
+        pytest.param(["--host", "[::1"], "'--host'", "not HOST[:PORT]", id="host-bracket"),
+        pytest.param(["--host", "x/admin"], "'--host'", "not HOST[:PORT]", id="host-path"),
+    ],
+)
+def test_explain_bad_option_values_are_usage_errors(
+    extra: list[str], option: str, why: str
+) -> None:
+    """A value no browser could send is a usage error naming the option: exit 2, no
+    traceback, one line saying why."""
+    result = build().test_cli_runner().invoke(
+        args=["edgecors", "explain", "/orders/1", "--origin", APP_ORIGIN, *extra]
+    )
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    (line,) = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert line.startswith(f"Error: Invalid value for {option}: ")
+    assert why in line

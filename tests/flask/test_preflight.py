@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, abort, request
 from webtest import TestApp
 
 from flask_edgecors import EdgeCORS, cross_origin, no_cors
+from flask_edgecors.testing import cors_check
 from tests.flask.helpers import APP_DEFAULT, APP_ORIGIN, PARTNER_ORIGIN, preflight
 
 
@@ -347,6 +348,36 @@ def test_star_allows_a_method_in_another_case_and_reflects_it_as_sent(
     assert res.headers["Access-Control-Allow-Methods"] == allow
 
 
+def _patch_only() -> Flask:
+    app = Flask("case-list")
+    EdgeCORS().init_app(app, allow_origins=[APP_ORIGIN], allow_methods=["PATCH"])
+
+    @app.patch("/x")
+    def x() -> str:
+        return "x"
+
+    return app
+
+
+@pytest.mark.parametrize("method", ["patch", "Patch"])
+def test_advice_on_a_method_in_another_case_gives_one_cause_and_its_fix(method: str) -> None:
+    """The route serves it (Werkzeug routes ``patch`` to the PATCH view, F13), the policy's
+    list does not (P6): cause and fix both say so, neither blames the route."""
+    result = cors_check(_patch_only(), "/x", origin=APP_ORIGIN, method=method)
+    assert not result.allowed
+    assert result.cause == "method_not_allowed"
+    assert result.fix is not None
+    assert result.fix.startswith(f"the method `{method}` is sent as written")
+
+
+def test_advice_on_a_method_the_route_does_not_serve_blames_the_route() -> None:
+    result = cors_check(_patch_only(), "/x", origin=APP_ORIGIN, method="PUT")
+    assert not result.allowed
+    assert result.cause == "route_method"
+    assert result.fix is not None
+    assert result.fix.startswith("`/x` serves PATCH only; no route answers PUT there")
+
+
 
 def test_debug_refuses_a_safelisted_method_the_route_does_not_serve_with_a_403() -> None:
     """A safelisted method passes any Allow-Methods: a 2xx would let the browser go on, so
@@ -361,3 +392,18 @@ def test_debug_refuses_a_safelisted_method_the_route_does_not_serve_with_a_403()
     res = preflight(TestApp(app), "/only-get", APP_ORIGIN, "POST", status=403)
     assert "POST" in res.headers["EdgeCORS-Debug"]
     assert "Access-Control-Allow-Origin" not in res.headers
+
+
+def test_a_method_listed_in_another_case_is_allowed_on_a_route_that_serves_it() -> None:
+    """F13: under an explicit list the method must be listed exactly as sent; a route that
+    serves PATCH (Werkzeug routes ``patch`` there) then allows ``patch`` as listed."""
+    app = Flask("case-listed")
+    EdgeCORS().init_app(app, allow_origins=[APP_ORIGIN], allow_methods=["PATCH", "patch"])
+
+    @app.patch("/x")
+    def x() -> str:
+        return "x"
+
+    res = preflight(TestApp(app), "/x", APP_ORIGIN, "patch", status=204)
+    assert res.headers["Access-Control-Allow-Methods"] == "PATCH, patch"
+    assert cors_check(app, "/x", origin=APP_ORIGIN, method="patch").allowed

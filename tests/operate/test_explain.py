@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 from webtest import TestApp
 
-from flask_edgecors import CORSMiddleware, explain
-from tests.operate.apps import API, SPA, gateway, service
+from flask_edgecors import CORSMiddleware, CORSPolicy, explain
+from tests.operate.apps import API, PUBLIC, SPA, gateway, service
 
 if TYPE_CHECKING:
     from flask_edgecors.core.decision import Decision
@@ -129,4 +129,65 @@ def test_explain_escapes_hostile_values_in_its_text() -> None:
     assert not any(line.startswith(("FAKE", "X: y")) for line in lines)
     assert lines[0] == (
         "refused: GET /api/x\\r\\nFAKE from https://evil.example\\r\\nX: y (credentials: no)"
+    )
+
+
+def _cafe_edge() -> CORSMiddleware:
+    """A route table with an allow-all prefix next to a stricter one, and a non-ASCII prefix."""
+    return CORSMiddleware(service, routes={
+        "/public": PUBLIC,
+        "/admin": CORSPolicy(allow_origins=["https://admin.example.com"], name="admin"),
+        "/café": CORSPolicy(allow_origins=[SPA], name="cafe"),
+    })
+
+
+@pytest.mark.parametrize(
+    ("path", "policy", "allowed"),
+    [
+        pytest.param("/public/../admin", "ambiguous-path", False, id="dot-segments"),
+        pytest.param("/public/x//../../admin", "ambiguous-path", False, id="merged-slashes"),
+        pytest.param("/public/./x", "/public (public)", True, id="dot-same-policy"),
+        pytest.param("/caf%C3%A9/menu", "/café (cafe)", True, id="percent-encoded"),
+        pytest.param("/caf%C3%A9", "/café (cafe)", True, id="percent-encoded-prefix"),
+        pytest.param("/café/menu", "/café (cafe)", True, id="text"),
+        pytest.param("/cafe/menu", None, False, id="other-path"),
+    ],
+)
+def test_explain_names_the_policy_the_route_table_applies(
+    path: str, policy: str | None, allowed: bool
+) -> None:
+    """explain() follows R3 (PEP 3333 form) and R4 (ambiguous paths fail closed): the policy
+    it names is the one the middleware itself applies to the same request."""
+    edge = _cafe_edge()
+    result = explain(edge, path, origin=SPA)
+    assert (result.policy, result.allowed) == (policy, allowed)
+    if "é" not in path:  # the live request, as a server would pass it
+        live = TestApp(edge).get(path, headers={"Origin": SPA})
+        assert ("Access-Control-Allow-Origin" in live.headers) is allowed
+
+
+def test_explain_of_an_ambiguous_path_says_why_and_what_to_request() -> None:
+    result = explain(_cafe_edge(), "/public/../admin", origin=SPA)
+    assert not result.allowed
+    assert "ambiguous path allows no origin" in result.why
+    assert "R4" in result.why
+    assert result.fix is not None
+    assert result.fix.startswith("`/public/../admin` is ambiguous")
+    assert "request `/admin` itself" in result.fix
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param("X-Tenant", id="one-name"),
+        pytest.param("X-Tenant: 7", id="one-header"),
+        pytest.param(["X-Tenant: 7"], id="list"),
+        pytest.param([("X-Tenant", "7")], id="pairs"),
+        pytest.param({"X-Tenant": "7"}, id="mapping"),
+    ],
+)
+def test_explain_headers_may_be_one_string_a_list_or_a_mapping(headers: object) -> None:
+    result = explain(gateway(), "/api/orders", origin=SPA, headers=headers)  # type: ignore[arg-type]
+    assert (result.reason, result.decision and result.decision.header) == (
+        "header_not_allowed", "x-tenant"
     )

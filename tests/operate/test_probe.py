@@ -6,9 +6,11 @@ import json
 import subprocess
 import sys
 from typing import TYPE_CHECKING
+from urllib.parse import quote_from_bytes
 
 import pytest
 
+from flask_edgecors import CORSMiddleware, CORSPolicy
 from flask_edgecors.__main__ import main
 from flask_edgecors.diagnose.probe import ProbeError, probe
 from tests.operate.apps import SPA, gateway
@@ -16,6 +18,8 @@ from tests.support.servers import free_port, serve_wsgi
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 
 @pytest.fixture(scope="module")
@@ -256,3 +260,64 @@ def test_probe_function_sends_an_unsafe_method_only_with_send(base: str) -> None
     sent = probe(f"{base}/api/orders", origin=SPA, method="DELETE", timeout=5, send=True)
     assert (held.actual_sent, held.status) == (False, None)
     assert (sent.actual_sent, sent.status) == (True, 200)
+
+
+def _echo_target(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+    """Answers with the bytes of the path and query the server received, percent-encoded."""
+    path = environ["PATH_INFO"].encode("latin-1")
+    start_response("200 OK", [
+        ("X-Path", quote_from_bytes(path, safe="/")),
+        ("X-Query", environ.get("QUERY_STRING", "")),
+    ])
+    return []
+
+
+@pytest.fixture(scope="module")
+def cafe() -> Iterator[str]:
+    """A server whose route prefix is ``/café`` (PEP 3333 form, R3), on loopback."""
+    policy = CORSPolicy(allow_origins=[SPA], expose_headers=["X-Path", "X-Query"])
+    with serve_wsgi(CORSMiddleware(_echo_target, routes={"/café": policy})) as url:
+        yield url
+
+
+@pytest.mark.parametrize("path", ["/café/menu?dish=crème", "/caf%C3%A9/menu?dish=cr%C3%A8me"])
+def test_a_non_ascii_url_is_sent_percent_encoded_as_a_browser_sends_it(
+    cafe: str, path: str
+) -> None:
+    """UTF-8, percent-encoded, existing escapes kept as written (not encoded twice)."""
+    result = probe(f"{cafe}{path}", origin=SPA, timeout=5)
+    assert result.allowed, result.report()
+    assert result.header("X-Path") == "/caf%C3%A9/menu"
+    assert result.header("X-Query") == "dish=cr%C3%A8me"
+
+
+def test_the_cli_probes_a_non_ascii_path(cafe: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "probe", f"{cafe}/café", "--origin", SPA, "--timeout", "5")
+    assert (code, err) == (0, "")
+    assert out.startswith("ALLOWED: GET")
+
+
+def test_a_url_the_probe_cannot_encode_is_a_probe_error(cafe: str) -> None:
+    """A lone surrogate has no UTF-8 form: a ProbeError saying so, not a UnicodeEncodeError,
+    on one line whatever the URL holds."""
+    with pytest.raises(ProbeError, match="cannot be sent: UnicodeEncodeError") as caught:
+        probe(f"{cafe}/caf\udce9?\r\nX-Forged: 1", origin=SPA, timeout=5)
+    assert "\n" not in str(caught.value)
+    assert "\r" not in str(caught.value)
+
+
+@pytest.mark.parametrize("location", ["http://x:99999/", "http://[::1/"])
+def test_a_redirect_to_a_location_that_is_not_a_url_is_blocked_not_an_error(
+    location: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The browser fails the fetch (a network error): a verdict, exit 1, not a usage error."""
+
+    def redirect(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        start_response("302 Found", [("Location", location)])
+        return []
+
+    with serve_wsgi(CORSMiddleware(redirect, allow_origins=[SPA])) as url:
+        code, out, err = run(capsys, "probe", f"{url}/x", "--origin", SPA, "--timeout", "5")
+    assert (code, err) == (1, "")
+    assert out.startswith("BLOCKED")
+    assert f"the redirect's Location {location} is not a valid URL" in out

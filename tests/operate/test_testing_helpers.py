@@ -83,6 +83,39 @@ def test_redirect_to_another_origin_app_is_followed_in_process() -> None:
     assert_allowed(ok)
 
 
+def _redirecting_to(location: str) -> object:
+    """An app under a policy allowing SPA that redirects every request to ``location``."""
+    from flask_edgecors import CORSMiddleware
+
+    def app(environ: object, start_response: object) -> list[bytes]:
+        start_response("302 Found", [("Location", location)])  # type: ignore[operator]
+        return []
+
+    return CORSMiddleware(app, allow_origins=[SPA])
+
+
+@pytest.mark.parametrize(
+    ("location", "shown"),
+    [
+        pytest.param("http://x:99999/", "http://x:99999/", id="port-out-of-range"),
+        pytest.param("http://[::1/", "http://[::1/", id="unclosed-bracket"),
+        pytest.param("http://x:99999/\x1b[31m\u2028", "http://x:99999/\\x1b[31m\\u2028",
+                     id="escaped"),
+    ],
+)
+def test_a_redirect_to_a_location_that_is_not_a_url_fails_the_fetch(
+    location: str, shown: str
+) -> None:
+    """Fetch: a Location that does not parse is a network error, so the fetch fails."""
+    result = cors_check(_redirecting_to(location), "/x", origin=SPA)  # type: ignore[arg-type]
+    assert_blocked(result, "redirect_failed")
+    assert f"Location {shown} is not a valid URL" in result.message
+    assert "\x1b" not in result.report()
+    assert "\u2028" not in result.report()
+    assert result.fix is not None
+    assert "Location" in result.fix
+
+
 def test_forbidden_header_is_dropped_with_a_note() -> None:
     result = cors_check(gateway(), "/api/orders", origin=SPA, headers=["Cookie: a=b"])
     assert result.allowed
@@ -126,3 +159,22 @@ def test_pytest_plugin_fixture_uses_the_app_fixture(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param("X-Correlation-Id", id="one-name"),
+        pytest.param("X-Correlation-Id: 7", id="one-header"),
+        pytest.param(["X-Correlation-Id: 7"], id="list"),
+        pytest.param([("X-Correlation-Id", "7")], id="pairs"),
+        pytest.param({"X-Correlation-Id": "7"}, id="mapping"),
+    ],
+)
+def test_headers_may_be_one_string_a_list_or_a_mapping(headers: object) -> None:
+    """A single str is one header, never one header per character."""
+    result = cors_check(gateway(), "/api/orders", origin=SPA, headers=headers)  # type: ignore[arg-type]
+    assert_allowed(result)
+    preflight = result.exchanges[0]
+    assert preflight.preflight
+    assert ("Access-Control-Request-Headers", "x-correlation-id") in preflight.request_headers

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from flask_edgecors.core.cors_check import get_header
+from flask_edgecors.core.routing import merge_slashes, remove_dot_segments
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -22,11 +23,13 @@ __all__ = [
     "Failure",
     "Placement",
     "actual_requirements",
+    "ambiguous_path_fix",
     "authorization_wildcard_warning",
     "credentials_fix",
     "display_header",
     "has_cors_layer",
     "header_fix",
+    "location_fix",
     "malformed_list_fix",
     "method_fix",
     "multiple_origins_fix",
@@ -122,6 +125,18 @@ def has_cors_layer(headers: Sequence[Header]) -> bool:
     return vary is not None and "origin" in {v.strip().lower() for v in vary.split(",")}
 
 
+def ambiguous_path_fix(path: str) -> str:
+    """The fix for a path that falls under different route prefixes as sent and normalised
+    (dot segments, ``//``): it allows no origin (docs/design.md, "Route tables" R4)."""
+    normalised = remove_dot_segments(merge_slashes(path))
+    return (
+        f"`{path}` is ambiguous: as sent and normalised (`{normalised}`, as a backend that "
+        "removes dot segments and merges slashes serves it) it falls under different route "
+        f"prefixes, so no origin is allowed there: request `{normalised}` itself, whose own "
+        "policy then applies"
+    )
+
+
 # -- the origin ---------------------------------------------------------------------------
 
 
@@ -203,6 +218,17 @@ def credentials_fix() -> str:
     return (
         "set allow_credentials=True (the value must be exactly `true`), or send the request "
         "without credentials"
+    )
+
+
+# -- redirects ------------------------------------------------------------------------------
+
+
+def location_fix() -> str:
+    """The fix for a redirect whose ``Location`` is not a URL (browsers fail the fetch)."""
+    return (
+        "send a Location the browser can parse: an absolute http(s) URL or a relative one, "
+        "with a port number from 0 to 65535 and an IPv6 address in brackets ([::1])"
     )
 
 

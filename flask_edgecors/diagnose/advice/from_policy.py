@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask_edgecors.core.decision import Reason
+from flask_edgecors.core.routing import ambiguous_path_policy
 
 from .fixes import (
     Failure,
     Placement,
+    ambiguous_path_fix,
     header_fix,
     method_fix,
     no_cors_fix,
@@ -67,12 +69,14 @@ def decision_fix(
     path: str,
 ) -> str | None:
     """The fix for a refusal of ``policy`` (a :class:`~flask_edgecors.core.decision.Reason`)."""
+    if policy is ambiguous_path_policy():
+        return ambiguous_path_fix(path)
     name = policy.name
     if reason == Reason.ORIGIN_NOT_ALLOWED:
         return origin_fix(origin, policy=policy)
     if reason == Reason.METHOD_NOT_ALLOWED:
         served = policy.route_methods
-        if served is not None and method.upper() not in served:
+        if served is not None and not policy.preflight_rules.serves(method):
             return served_fix(path, method, served, policy.policy.allow_methods, name)
         return method_fix(method, policy.policy.allow_methods, credentials, name)
     if reason == Reason.HEADER_NOT_ALLOWED and header is not None:
@@ -131,8 +135,10 @@ def refine(
     )
     if fix is None:
         return failure
-    served = policy.route_methods
-    cause = "route_method" if (
-        reason == Reason.METHOD_NOT_ALLOWED and served is not None and method not in served
-    ) else reason
+    if policy is ambiguous_path_policy():
+        cause = "ambiguous_path"
+    elif reason == Reason.METHOD_NOT_ALLOWED and not policy.preflight_rules.serves(method):
+        cause = "route_method"
+    else:
+        cause = reason
     return dataclasses.replace(failure, fix=fix, cause=cause)

@@ -26,7 +26,7 @@ from flask_edgecors.core.cors_check import check_cors, check_preflight, extract_
 from flask_edgecors.core.headers import CORS_RESPONSE_HEADERS, SAFELISTED_METHODS
 
 if TYPE_CHECKING:
-    from ..emulated_fetch import RawResponse
+    from ..fetch_result import RawResponse
     from .probes import Probe
 
 __all__ = ["Answer", "Difference", "differences"]

@@ -3,9 +3,10 @@
 When to use it
     ``edgecors audit`` compares each live answer with :meth:`FileAnswers.answer` for the same
     request.  There is one implementation of the decision: :class:`FileAnswers` builds
-    :class:`~flask_edgecors.CORSMiddleware` from the file's :class:`~flask_edgecors.config.
-    PolicySet` for that service and environment (its route table and middleware options), puts
-    it over a stub app that sets no header, and calls it through :mod:`.wsgi_transport`.
+    :class:`~flask_edgecors.CORSMiddleware` from the file's
+    :class:`~flask_edgecors.config.PolicySet` for that service and environment (its route
+    table and middleware options), puts it over a stub app that sets no header, and calls it
+    through :mod:`.wsgi_transport`.
 
 What is at stake
     A second, hand-written reading of the file would drift from the middleware the services
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from flask_edgecors.config import PolicySet
     from flask_edgecors.core.policy import CORSPolicy
 
-    from ..emulated_fetch import RawResponse
+    from ..fetch_result import RawResponse
     from .probes import Probe
 
 __all__ = ["FileAnswers"]

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from flask_edgecors.config import Endpoint, PolicySet
 
-    from ..emulated_fetch import RawResponse, Transport
+    from ..fetch_result import RawResponse, Transport
     from .findings import AuditFinding
     from .probes import Probe
     from .send import Job

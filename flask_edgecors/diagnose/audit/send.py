@@ -30,7 +30,7 @@ from ..probe import ProbeError
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Sequence
 
-    from ..emulated_fetch import RawResponse, Transport
+    from ..fetch_result import RawResponse, Transport
     from .probes import Probe
 
 __all__ = ["Job", "Progress", "RateLimit", "send_all"]
