@@ -23,6 +23,7 @@ __all__ = [
     "NON_WILDCARD_REQUEST_HEADERS",
     "NORMALIZED_METHODS",
     "SAFELISTED_METHODS",
+    "display_header",
     "is_forbidden_request_header",
     "is_token",
     "merge_vary",
@@ -185,3 +186,9 @@ def split_vary(
     if answer and answer[-1][0] == "Vary":
         return answer[:-1], tuple(t.strip() for t in answer[-1][1].split(","))
     return answer, ()
+
+
+def display_header(name: str) -> str:
+    """``x-tenant`` as ``X-Tenant``: a header name the way people write it (header names are
+    case-insensitive; this is for messages and generated configuration only)."""
+    return "-".join(part.capitalize() for part in name.split("-"))

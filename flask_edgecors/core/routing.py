@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from .compiled import CompiledPolicy
     from .errors import Problems
 
-__all__ = ["RouteTable", "ambiguous_path_policy", "merge_slashes", "remove_dot_segments"]
+__all__ = [
+    "RouteTable", "ambiguous_path_policy", "merge_slashes", "remove_dot_segments", "wsgi_prefix",
+]
 
 _SLASHES = re.compile(r"/{2,}")
 _T = TypeVar("_T")
@@ -50,6 +52,14 @@ def remove_dot_segments(path: str) -> str:
         elif segment != ".":
             out.append(segment)
     return "/" + "/".join(out)
+
+
+def wsgi_prefix(prefix: str) -> str:
+    """A configured prefix in the form PEP 3333 gives ``PATH_INFO`` (its UTF-8 bytes decoded
+    as latin-1), without trailing slashes (``""`` covers every path).  The prefix is brought
+    into that form once, at configuration, so requests are never decoded (R3).  Raises
+    ``UnicodeEncodeError`` for text that has no UTF-8 form (a lone surrogate)."""
+    return prefix.encode("utf-8").decode("latin-1").rstrip("/")
 
 
 class RouteTable:
@@ -117,16 +127,13 @@ class RouteTable:
             )
             return None
         try:
-            # PEP 3333: PATH_INFO holds the request's bytes decoded as latin-1.  Bring the
-            # configured prefix into that form once, here, instead of decoding requests.
-            wsgi_form = prefix.encode("utf-8").decode("latin-1")
+            return wsgi_prefix(prefix)
         except UnicodeEncodeError:
             problems.add(
                 "EC023", "routes", prefix, "a route prefix must be encodable as UTF-8",
                 "remove lone surrogates from the prefix",
             )
             return None
-        return wsgi_form.rstrip("/")
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("RouteTable is immutable")

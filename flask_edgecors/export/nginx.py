@@ -36,18 +36,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_edgecors.core.errors import ConfigurationError, Problem
-from flask_edgecors.core.headers import CORS_RESPONSE_HEADERS
+from flask_edgecors.core.headers import CORS_RESPONSE_HEADERS, display_header
 from flask_edgecors.core.logsafe import escape_for_log
+from flask_edgecors.core.routing import wsgi_prefix
 
 from .nginx_policy import PREFLIGHT_VARY_VALUE, nginx_map, policy_headers, policy_maps, quote
 from .pcre import OWS, stripped
 from .request_regex import private_network_regex
-from .route_regex import (
-    dots_and_empty_segments_regex,
-    location_regex,
-    request_uri_regex,
-    wsgi_prefix,
-)
+from .route_regex import dots_and_empty_segments_regex, location_regex, request_uri_regex
 from .source import ExportSource, export_source
 
 if TYPE_CHECKING:
@@ -58,9 +54,7 @@ __all__ = ["NginxConfig", "export_nginx", "nginx_config"]
 _UPSTREAM = re.compile(r"https?://(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?/?")
 _LISTEN = re.compile(r"(?:[A-Za-z0-9._-]+:|\[[0-9A-Fa-f:.]+\]:)?[0-9]{1,5}")
 _SERVER_NAME = re.compile(r"[A-Za-z0-9._*~^-]+(?: [A-Za-z0-9._*~^-]+)*")
-_HIDDEN = sorted(
-    "-".join(part.capitalize() for part in name.split("-")) for name in CORS_RESPONSE_HEADERS
-)
+_HIDDEN = sorted(display_header(name) for name in CORS_RESPONSE_HEADERS)
 _AMBIGUOUS = "@edgecors_ambiguous"
 
 

@@ -73,9 +73,11 @@ def _origin_entries(policy: CORSPolicy) -> tuple[list[tuple[str, str]], dict[int
             assert spec is not None  # validated by CORSPolicy
             regex = spec_regex(spec)
             notes[len(entries)] = entry
-        else:  # a re.Pattern: refusals.py has checked it translates
-            regex = pattern_regex(entry)  # type: ignore[arg-type]
-            notes[len(entries)] = f"re.compile({entry.pattern!r})"  # type: ignore[union-attr]
+        elif isinstance(entry, re.Pattern):  # refusals.py has checked it translates
+            regex = pattern_regex(entry)
+            notes[len(entries)] = f"re.compile({entry.pattern!r})"
+        else:  # pragma: no cover - a callable source is refused before (refusals.py)
+            raise TypeError(f"an origin source cannot be exported: {entry!r}")
         entries.append((quote("~" + regex), "$edgecors_origin"))
     return entries, notes
 

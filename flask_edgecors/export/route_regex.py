@@ -40,16 +40,9 @@ __all__ = [
     "dots_and_empty_segments_regex",
     "location_regex",
     "request_uri_regex",
-    "wsgi_prefix",
 ]
 
 _SLASH_RAW = "(?:/|%2[fF])"
-
-
-def wsgi_prefix(prefix: str) -> str:
-    """A configured prefix in the form PEP 3333 gives ``PATH_INFO`` (UTF-8 bytes as latin-1),
-    without trailing slashes: ``""`` is the prefix of every path."""
-    return prefix.encode("utf-8").decode("latin-1").rstrip("/")
 
 
 def location_regex(prefix: str) -> str:

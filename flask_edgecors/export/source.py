@@ -53,7 +53,9 @@ class ExportSource:
     origin: str = "<python>"
 
 
-def _routes(pairs: Iterable[tuple[str, CORSPolicy | None]]) -> tuple[tuple[str, Any], ...]:
+def _routes(
+    pairs: Iterable[tuple[str, CORSPolicy | None]],
+) -> tuple[tuple[str, CORSPolicy | None], ...]:
     """``("*", policy)`` (the middleware's single policy) is the route ``/``."""
     return tuple(("/" if prefix == "*" else prefix, policy) for prefix, policy in pairs)
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from flask_edgecors import CORSPolicy
 from flask_edgecors.core.errors import Problems
 from flask_edgecors.core.origins import parse_origin_pattern, split_request_origin
+from flask_edgecors.core.routing import wsgi_prefix
 from flask_edgecors.export.origin_regex import pattern_regex, spec_regex
 from flask_edgecors.export.pcre import stripped
 from flask_edgecors.export.python_regex import UnsupportedPattern, translate
@@ -25,7 +26,6 @@ from flask_edgecors.export.request_regex import header_list_regex, method_regex
 from flask_edgecors.export.route_regex import (
     dots_and_empty_segments_regex,
     request_uri_regex,
-    wsgi_prefix,
 )
 from tests.core.test_properties import (
     SETTINGS,

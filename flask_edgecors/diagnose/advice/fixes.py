@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from flask_edgecors.core.cors_check import get_header
+from flask_edgecors.core.headers import display_header
 from flask_edgecors.core.routing import merge_slashes, remove_dot_segments
 
 if TYPE_CHECKING:
@@ -75,11 +76,6 @@ class Placement:
 
     role: Literal["gateway", "service"]
     gateway: str | None = None
-
-
-def display_header(name: str) -> str:
-    """``x-tenant`` as ``X-Tenant``: how a header name reads in a fix."""
-    return "-".join(part.capitalize() for part in name.split("-"))
 
 
 def _in(policy: str | None) -> str:
