@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from flask_edgecors.core.errors import Problems
+from flask_edgecors.core.origins import DEFAULT_PORTS
 from flask_edgecors.core.routing import RouteTable
 
 from .policyfile import key_path
@@ -109,8 +110,8 @@ def url_base(url: str) -> tuple[str, str] | None:
         return None
     if ":" in host:
         host = f"[{host}]"
-    default = {"http": 80, "https": 443}[scheme]
-    origin = f"{scheme}://{host}" + (f":{port}" if port is not None and port != default else "")
+    shown = "" if port is None or str(port) == DEFAULT_PORTS[scheme] else f":{port}"
+    origin = f"{scheme}://{host}{shown}"
     return origin, parts.path.rstrip("/")
 
 

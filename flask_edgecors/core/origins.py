@@ -48,6 +48,7 @@ __all__ = [
     "DEFAULT_PORTS",
     "MAX_ORIGIN_LENGTH",
     "OriginSpec",
+    "browser_origin_scheme",
     "canonical_form",
     "is_loopback_host",
     "parse_origin_pattern",
@@ -66,6 +67,12 @@ _IPV6 = r"\[[0-9a-f:.]{2,45}\]"
 _PORT = r"[1-9][0-9]{0,4}"
 #: A request origin in canonical serialisation; groups: scheme, host, port.
 _REQUEST_ORIGIN = re.compile(rf"({_SCHEME})://({_HOSTNAME}|{_IPV6})(?::({_PORT}))?")
+
+
+def browser_origin_scheme(scheme: str) -> bool:
+    """Whether browsers send ``Origin`` with this scheme: ``http``, ``https`` and the
+    browser-extension schemes (``chrome-extension``, ``moz-extension``, ...)."""
+    return scheme in ("http", "https") or scheme.endswith("-extension")
 
 
 def is_loopback_host(host: str) -> bool:
@@ -351,7 +358,7 @@ def parse_origin_pattern(
                 "list your own registrable domain, e.g. 'https://*.example.com'",
             )
             return None
-    if scheme not in ("http", "https") and not scheme.endswith("-extension"):
+    if not browser_origin_scheme(scheme):
         warnings.warn(
             f"{option} entry {text!r}: browsers send Origin with http or https (and "
             "browser-extension schemes such as chrome-extension://); a "

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
+from flask_edgecors.config.services import url_base
 from flask_edgecors.core.cors_check import authorization_only_by_wildcard, get_header
 from flask_edgecors.core.headers import SAFELISTED_METHODS, is_token
 from flask_edgecors.core.logsafe import escape_for_log
@@ -72,15 +73,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 def origin_of(url: str) -> str:
-    """The serialised origin of an http(s) URL (lowercase, default port dropped)."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port
-    default = {"http": 80, "https": 443}.get(scheme)
-    return f"{scheme}://{host}" + (f":{port}" if port is not None and port != default else "")
+    """The serialised origin of an http(s) URL (lowercase, default port dropped); a
+    ``ValueError`` for anything else (another scheme, no host, a bad port)."""
+    base = url_base(url)
+    if base is None:
+        raise ValueError(f"not an absolute http(s) URL: {escape_for_log(url)}")
+    return base[0]
 
 
 def parse_header_args(headers: HeaderArgs) -> list[Header]:

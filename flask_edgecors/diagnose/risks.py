@@ -29,7 +29,7 @@ from typing import Any
 
 from flask_edgecors.config.files import load_policy_file, validate_policy_file
 from flask_edgecors.core.errors import ConfigurationError, EdgeCORSWarning
-from flask_edgecors.core.origins import is_loopback_host
+from flask_edgecors.core.origins import browser_origin_scheme, is_loopback_host
 from flask_edgecors.core.policy import CORSPolicy
 from flask_edgecors.core.validation import CHROMIUM_MAX_AGE_CAP
 
@@ -104,9 +104,7 @@ def policy_risks(policy: CORSPolicy, where: str) -> list[Finding]:
                 risk("R004", f"{entry!r} is plain http: anyone on the network path can "
                      "impersonate it")
             scheme = entry.partition("://")[0]
-            if entry != "*" and scheme not in ("http", "https") and not scheme.endswith(
-                "-extension"
-            ):
+            if entry != "*" and not browser_origin_scheme(scheme):
                 risk("R017", f"{entry!r}: browsers send Origin with http or https (or a "
                      f"browser-extension scheme), never {scheme}://; this entry never matches")
         elif isinstance(entry, re.Pattern):
