@@ -155,12 +155,12 @@ def explain_command(
     """Explain what the app answers a browser's request to PATH, and why."""
     app = current_app
     state = _state(app)
-    host = host or app.config.get("SERVER_NAME") or "localhost"
+    host = state.resolver.tool_host(host)
     clean = path.split("?", 1)[0]
     explanation = explain(
         state.middleware, path, origin=origin, method=method, headers=headers,
         credentials=credentials, host=host, scheme=scheme,
-        why=state.resolver.describe(clean, method.upper(), host),
+        why=state.resolver.describe(clean, method.upper(), host, scheme),
         served_methods=state.resolver.served_methods(clean, host, scheme),
     )
     endpoint = state.resolver.endpoint_for(clean, method, host, scheme)

@@ -275,7 +275,7 @@ class FlaskResolver(ResponseResolver):
         self, path: str, method: str = "GET", host: str | None = None, scheme: str = "http"
     ) -> str | None:
         """The endpoint serving ``method path`` (redirects followed), uncached; for tools."""
-        host = host or self._app.config.get("SERVER_NAME") or "localhost"
+        host = self.tool_host(host)
         adapter = self._adapter(method.upper(), scheme, host, "", path)
         if adapter is None:
             return None
@@ -288,15 +288,22 @@ class FlaskResolver(ResponseResolver):
 
         ``OPTIONS`` is listed only when a view declares it (Flask answers it otherwise).
         """
-        host = host or self._app.config.get("SERVER_NAME") or "localhost"
+        host = self.tool_host(host)
         route = self._match_route("GET", scheme, host, "", path)
         if route.endpoint is None:
             return None
         return tuple(method for method, _ in route.methods)
 
-    def describe(self, path: str, method: str = "GET", host: str | None = None) -> str:
+    def tool_host(self, host: str | None = None) -> str:
+        """The ``Host`` a tool's request uses: ``host``, else ``SERVER_NAME``, else
+        ``localhost``."""
+        return host or self._app.config.get("SERVER_NAME") or "localhost"
+
+    def describe(
+        self, path: str, method: str = "GET", host: str | None = None, scheme: str = "http"
+    ) -> str:
         """How the policy of ``method path`` is chosen, in words (used by ``explain``)."""
-        endpoint = self.endpoint_for(path, method, host)
+        endpoint = self.endpoint_for(path, method, host, scheme)
         found = effective_policy(self._app, self._registry, self._default, endpoint)
         if endpoint is None:
             where = f"no route matches {path!r}"
