@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from flask_edgecors.core.errors import ConfigurationError, Problem
 from flask_edgecors.core.policy import CORSPolicy
 
+from .arguments import policy_argument
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -75,21 +77,6 @@ class RouteCORS:
 _NO_CORS = RouteCORS(off=True)
 
 
-def check_policy_name(name: object, option: str) -> str:
-    """``name`` if it is a usable policy name, else a ``ConfigurationError`` (EC032)."""
-    if not isinstance(name, str) or not name.strip() or name != name.strip():
-        raise ConfigurationError(
-            [
-                Problem(
-                    "EC032", option, name,
-                    "a policy name is a non-empty string without surrounding whitespace",
-                    "write a name such as 'partners'",
-                )
-            ]
-        )
-    return name
-
-
 def cross_origin(
     policy: str | CORSPolicy | None = None, /, **options: Any
 ) -> Callable[[F], F]:
@@ -132,45 +119,13 @@ def _attach(view: object, marker: RouteCORS) -> None:
 
 
 def _marker_for(policy: object, options: dict[str, Any]) -> RouteCORS:
-    if policy is not None and options:
-        raise ConfigurationError(
-            [
-                Problem(
-                    "EC026", "cross_origin", policy,
-                    f"a policy and policy keywords {sorted(options)} were both given",
-                    "pass either a name / CORSPolicy or the keywords, not both",
-                )
-            ]
+    if callable(policy) and not options and not isinstance(policy, CORSPolicy):
+        raise TypeError(
+            "cross_origin needs arguments: write @cross_origin('name') or "
+            "@cross_origin(allow_origins=[...]), not a bare @cross_origin"
         )
-    if isinstance(policy, CORSPolicy):
-        return RouteCORS(policy=policy)
-    if isinstance(policy, str):
-        return RouteCORS(name=check_policy_name(policy, "cross_origin"))
-    if policy is not None:
-        if callable(policy):
-            raise TypeError(
-                "cross_origin needs arguments: write @cross_origin('name') or "
-                "@cross_origin(allow_origins=[...]), not a bare @cross_origin"
-            )
-        raise ConfigurationError(
-            [
-                Problem(
-                    "EC020", "cross_origin", policy,
-                    f"expected a policy name or a CORSPolicy, got {type(policy).__name__}",
-                    "write cross_origin('partners') or cross_origin(allow_origins=[...])",
-                )
-            ]
-        )
-    if not options:
-        raise ConfigurationError(
-            [
-                Problem(
-                    "EC030", "cross_origin", None, "no policy was given",
-                    "write cross_origin('partners') or cross_origin(allow_origins=[...])",
-                )
-            ]
-        )
-    return RouteCORS(policy=CORSPolicy(**options))
+    chosen = policy_argument(policy, options, "cross_origin")
+    return RouteCORS(name=chosen) if isinstance(chosen, str) else RouteCORS(policy=chosen)
 
 
 @overload

@@ -47,8 +47,9 @@ from flask_edgecors.core.policy import CORSPolicy
 from flask_edgecors.core.stacking import find_inner_layers
 from flask_edgecors.core.validation import refuse_unknown_keywords
 
+from .arguments import check_policy_name, policy_argument
 from .cli import edgecors_cli
-from .decorators import check_policy_name, route_marker
+from .decorators import route_marker
 from .precedence import Effective, effective_policy
 from .resolver import FlaskResolver
 from .state import EXTENSION_KEY, EdgeCORSState, get_state
@@ -136,7 +137,7 @@ class EdgeCORS:
                     )
                 ]
             )
-        built = _build_policy(policy, options, "add_policy", default_name=name)
+        built = policy_argument(policy, options, "add_policy", names=False, default_name=name)
         if built.name is None:
             with warnings.catch_warnings():  # already warned when the policy was built
                 warnings.simplefilter("ignore", EdgeCORSWarning)
@@ -192,12 +193,9 @@ class EdgeCORS:
             self._blueprints[blueprint] = (None, True)
         else:
             given = None if policy is _MISSING else policy
-            if isinstance(given, str):
-                if options:
-                    _build_policy(given, options, "apply")  # raises EC026
-                chosen = self.get_policy(given, "apply")
-            else:
-                chosen = _build_policy(given, options, "apply", default_name=blueprint.name)
+            chosen = policy_argument(given, options, "apply", default_name=blueprint.name)
+            if isinstance(chosen, str):
+                chosen = self.get_policy(chosen, "apply")
             self._blueprints[blueprint] = (chosen, False)
         self.version += 1
         return blueprint
@@ -295,10 +293,6 @@ class EdgeCORS:
     def _default_policy(self, settings: dict[str, Any]) -> CORSPolicy | None:
         keywords = {k: v for k, v in settings.items() if k in POLICY_OPTIONS}
         given = settings.get("policy")
-        if isinstance(given, str):
-            if keywords:
-                _build_policy(given, keywords, "policy")  # raises EC026
-            return self.get_policy(given, "policy")
         if given is None and not keywords:
             return None
         if given is None and "allow_origins" not in keywords:
@@ -312,7 +306,8 @@ class EdgeCORS:
                     )
                 ]
             )
-        return _build_policy(given, keywords, "policy", default_name="default")
+        chosen = policy_argument(given, keywords, "policy", default_name="default")
+        return self.get_policy(chosen, "policy") if isinstance(chosen, str) else chosen
 
     def _check_view(self, endpoint: str, view: object, problems: Problems) -> None:
         marker = route_marker(view)
@@ -321,46 +316,6 @@ class EdgeCORS:
                 self.get_policy(marker.name, f"cross_origin on endpoint {endpoint!r}")
             except ConfigurationError as exc:
                 problems.extend(list(exc.problems))
-
-
-def _build_policy(
-    policy: object, options: dict[str, Any], option: str, default_name: str | None = None
-) -> CORSPolicy:
-    """A ``CORSPolicy`` from either a policy object or keywords (never both: EC026)."""
-    if policy is not None and options:
-        raise ConfigurationError(
-            [
-                Problem(
-                    "EC026", option, policy,
-                    f"a policy and policy keywords {sorted(options)} were both given",
-                    "pass either a policy (or a name) or the keywords, not both",
-                )
-            ]
-        )
-    if isinstance(policy, CORSPolicy):
-        return policy
-    if policy is not None:
-        raise ConfigurationError(
-            [
-                Problem(
-                    "EC020", option, policy,
-                    f"expected a CORSPolicy or a policy name, got {type(policy).__name__}",
-                    "pass CORSPolicy(...), a name given to cors.add_policy(), or keywords",
-                )
-            ]
-        )
-    if not options:
-        raise ConfigurationError(
-            [
-                Problem(
-                    "EC030", option, None, "no policy was given",
-                    "pass a name, a CORSPolicy or keywords such as allow_origins=[...]",
-                )
-            ]
-        )
-    if default_name is not None and "name" not in options:
-        options = {**options, "name": default_name}
-    return CORSPolicy(**options)
 
 
 def _rename(problems: Iterable[Problem], from_config: frozenset[str]) -> list[Problem]:
