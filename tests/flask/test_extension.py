@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
-from flask import Flask
+from flask import Blueprint, Flask
 from webtest import TestApp
 
-from flask_edgecors import ConfigurationError, CORSMiddleware, CORSPolicy, EdgeCORS
+from flask_edgecors import ConfigurationError, CORSMiddleware, CORSPolicy, EdgeCORS, cross_origin
 from flask_edgecors.flask.extension import CONFIG_KEYS, POLICY_OPTIONS, EdgeCORSState, get_state
 from tests.flask.helpers import APP_ORIGIN, EVIL_ORIGIN, PARTNER_ORIGIN, preflight
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def _ping_app(app: Flask) -> Flask:
@@ -170,6 +175,22 @@ def test_policy_object_and_policy_keywords_together_are_refused(app: Flask) -> N
 def test_invalid_policy_name_is_ec032(name: object) -> None:
     with pytest.raises(ConfigurationError) as info:
         EdgeCORS().add_policy(name, allow_origins=[APP_ORIGIN])  # type: ignore[arg-type]
+    assert info.value.codes == ("EC032",)
+
+
+NAME_USES: dict[str, Callable[[EdgeCORS, str], object]] = {
+    "apply": lambda cors, name: cors.apply(Blueprint("bp", __name__), name),
+    "app default": lambda cors, name: cors.init_app(Flask("named"), policy=name),
+    "cross_origin": lambda cors, name: cross_origin(name),
+}
+
+
+@pytest.mark.parametrize("where", sorted(NAME_USES))
+def test_a_policy_name_is_checked_wherever_it_is_given(where: str) -> None:
+    cors = EdgeCORS()
+    cors.add_policy("partners", allow_origins=[PARTNER_ORIGIN])
+    with pytest.raises(ConfigurationError) as info:
+        NAME_USES[where](cors, " partners")
     assert info.value.codes == ("EC032",)
 
 
